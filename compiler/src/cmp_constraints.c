@@ -61,9 +61,7 @@ static uint32_t cmp_mask(const uint32_t *v) {
 static size_t cmp_rule_table(cmp_rule_row *t) {
     size_t n = 0;
     /* ---- Akida 1.0 (AKD1000-class) ---- */
-    t[n++] = (cmp_rule_row){.ip = 1,
-                            .type = NPU_INPUT_DATA,
-                            .in_bits = BITS(1, 2, 4, 8)};
+    t[n++] = (cmp_rule_row){.ip = 1, .type = NPU_INPUT_DATA, .in_bits = BITS(1, 2, 4, 8)};
     t[n++] = (cmp_rule_row){.ip = 1,
                             .type = NPU_INPUT_CONVOLUTIONAL,
                             .in_w_min = 5,
@@ -262,7 +260,8 @@ static npu_status cmp_check_dims(const cmp_rule_row *r, const npu_layer *l, uint
                  r->in_w_max ? r->in_w_max : 65535u);
         st = cmp_add(out, i, "input_width", a, "%u", s.x);
     }
-    if (st == NPU_OK && ((r->in_h_min && s.y < r->in_h_min) || (r->in_h_max && s.y > r->in_h_max))) {
+    if (st == NPU_OK &&
+        ((r->in_h_min && s.y < r->in_h_min) || (r->in_h_max && s.y > r->in_h_max))) {
         snprintf(a, sizeof a, "%u..%u", r->in_h_min ? r->in_h_min : 1u,
                  r->in_h_max ? r->in_h_max : 65535u);
         st = cmp_add(out, i, "input_height", a, "%u", s.y);
@@ -396,8 +395,8 @@ npu_status cmp_check_layer(const npu_model *m, uint32_t i, const mesh_desc *mesh
     if (r == NULL) {
         int v = npu_layer_type_version(l->type);
         if (v != 0 && v != mesh->ip_version)
-            st = cmp_add(out, i, "ip_version", mesh->ip_version == 1 ? "Akida 1.0 layers"
-                                                                     : "Akida 2.0 layers",
+            st = cmp_add(out, i, "ip_version",
+                         mesh->ip_version == 1 ? "Akida 1.0 layers" : "Akida 2.0 layers",
                          "%s (Akida %d.0)", npu_layer_type_name(l->type), v);
         else
             st = cmp_add(out, i, "layer_type", "a hardware layer type", "%s (software only)",

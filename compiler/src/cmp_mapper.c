@@ -33,8 +33,8 @@ typedef struct cmp_ctx {
 
 /* One NP placement decided by the assignment. */
 typedef struct cmp_slot_pick {
-    uint32_t slot;      /* index in mesh->nps */
-    mesh_np_type type;  /* type the slot acts as */
+    uint32_t slot;     /* index in mesh->nps */
+    mesh_np_type type; /* type the slot acts as */
 } cmp_slot_pick;
 
 static const char *cmp_layer_name(const cmp_ctx *c, uint32_t i) {
@@ -349,7 +349,9 @@ static npu_status cmp_build_sequence(cmp_ctx *c, const cmp_seq_plan *p, cmp_map_
     seq->n_layers = p->last - p->first + 1;
     snprintf(seq->name, sizeof seq->name, "%s/%s-%s", p->hw ? "HW" : "SW",
              cmp_layer_name(c, p->first), cmp_layer_name(c, p->last));
-    seq->backend = !p->hw ? CMP_BACKEND_SOFTWARE : multi ? CMP_BACKEND_HYBRID : CMP_BACKEND_HARDWARE;
+    seq->backend = !p->hw  ? CMP_BACKEND_SOFTWARE
+                   : multi ? CMP_BACKEND_HYBRID
+                           : CMP_BACKEND_HARDWARE;
     seq->layers = calloc(seq->n_layers, sizeof *seq->layers);
     if (seq->layers == NULL)
         return NPU_ERR_INTERNAL;
@@ -373,8 +375,7 @@ static npu_status cmp_build_sequence(cmp_ctx *c, const cmp_seq_plan *p, cmp_map_
             lm->pass = pass;
             if (lm->n_nps == 1 && lm->nps[0].type == MESH_NP_FNP2)
                 lm->external_bytes = c->needs[i].external_bytes;
-            seq->program_bytes +=
-                cmp_estimate_layer(npu_model_layer(c->m, i), &c->needs[i], lm);
+            seq->program_bytes += cmp_estimate_layer(npu_model_layer(c->m, i), &c->needs[i], lm);
         }
         a = b + 1;
     }

@@ -15,10 +15,10 @@
 #include "cmp/cmp_constraints.h"
 #include "cmp/cmp_mapper.h"
 
-#define CMP_WORD_BITS 50u        /* physical weight word width */
-#define CMP_WORD_DATA_BITS 48u   /* usable bits per weight word */
-#define CMP_PARAM_FRACTION 7u    /* 1/7 of the words hold per-filter params, dw kernels */
-#define CMP_EXT_SLOT_BITS 6u     /* FNP2 external words: one weight per 6-bit field */
+#define CMP_WORD_BITS 50u      /* physical weight word width */
+#define CMP_WORD_DATA_BITS 48u /* usable bits per weight word */
+#define CMP_PARAM_FRACTION 7u  /* 1/7 of the words hold per-filter params, dw kernels */
+#define CMP_EXT_SLOT_BITS 6u   /* FNP2 external words: one weight per 6-bit field */
 
 static uint64_t cmp_ceil_div(uint64_t a, uint64_t b) {
     return (a + b - 1) / b;

@@ -19,7 +19,6 @@
 
 #include "cmp_zoo_arch.h"
 
-
 /* splitmix64: a small deterministic PRNG held by the caller. */
 static uint64_t zoo_next(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -144,8 +143,8 @@ static npu_status zoo_add_layer(npu_model *m, const cmp_zoo_arch *a, const cmp_z
 }
 
 /* Sets the variables of layer i: weights (random or zero) and neutral activation vars. */
-static npu_status zoo_set_vars(npu_model *m, uint32_t i, int version, uint64_t *rng,
-                               npu_shape in, npu_err *err) {
+static npu_status zoo_set_vars(npu_model *m, uint32_t i, int version, uint64_t *rng, npu_shape in,
+                               npu_err *err) {
     const npu_layer *l = npu_model_layer(m, i);
     uint32_t c = in.c, f = l->p.filters, kx = l->p.kernel_x, ky = l->p.kernel_y;
     int32_t lo, hi;

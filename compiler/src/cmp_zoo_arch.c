@@ -16,8 +16,8 @@
 #include "cmp_zoo_arch.h"
 
 /* Appends one layer. */
-static void zadd(cmp_zoo_arch *a, const char *name, cmp_zoo_kind kind, uint32_t k,
-                 uint32_t filters, uint32_t stride, npu_pool_type pool, bool act) {
+static void zadd(cmp_zoo_arch *a, const char *name, cmp_zoo_kind kind, uint32_t k, uint32_t filters,
+                 uint32_t stride, npu_pool_type pool, bool act) {
     cmp_zoo_layer *l = &a->l[a->n++];
     snprintf(l->name, sizeof l->name, "%s", name);
     l->kind = kind;
@@ -55,13 +55,14 @@ static void zoo_mobilenet(const cmp_zoo_opts *o, cmp_zoo_arch *a, uint32_t size,
     double al = o->alpha;
     a->input = (npu_shape){size, size, 3};
     zadd(a, "conv_0", CMP_ZL_INPUT_CONV, 3, zscale(al, 32), 2, NPU_POOL_NONE, true);
-    static const uint32_t f[13] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
+    static const uint32_t f[13] = {64,  128, 128, 256, 256,  512, 512,
+                                   512, 512, 512, 512, 1024, 1024};
     static const uint32_t s[13] = {1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1};
     for (uint32_t i = 0; i < 13; i++) {
         char name[32];
         snprintf(name, sizeof name, "separable_%u", i + 1);
-        zadd(a, name, CMP_ZL_SEP, 3, zscale(al, f[i]), s[i],
-             i == 12 ? NPU_POOL_AVG : NPU_POOL_NONE, true);
+        zadd(a, name, CMP_ZL_SEP, 3, zscale(al, f[i]), s[i], i == 12 ? NPU_POOL_AVG : NPU_POOL_NONE,
+             true);
     }
     zadd(a, "classifier", CMP_ZL_DENSE, 1, classes, 1, NPU_POOL_NONE, false);
 }
@@ -81,7 +82,7 @@ static void zoo_ds_cnn_cifar10(cmp_zoo_arch *a, uint32_t size, uint32_t classes)
     a->input = (npu_shape){size, size, 3};
     zadd(a, "conv_0", CMP_ZL_INPUT_CONV, 3, 128, 1, NPU_POOL_NONE, true);
     static const uint32_t f[9] = {128, 256, 256, 512, 512, 512, 512, 1024, 1024};
-    static const npu_pool_type p[9] = {NPU_POOL_NONE, NPU_POOL_MAX, NPU_POOL_NONE,
+    static const npu_pool_type p[9] = {NPU_POOL_NONE, NPU_POOL_MAX,  NPU_POOL_NONE,
                                        NPU_POOL_MAX,  NPU_POOL_NONE, NPU_POOL_NONE,
                                        NPU_POOL_MAX,  NPU_POOL_NONE, NPU_POOL_NONE};
     for (uint32_t i = 0; i < 9; i++) {
@@ -167,7 +168,7 @@ npu_status cmp_zoo_arch_of(const char *name, const cmp_zoo_opts *o, cmp_zoo_arch
 }
 
 const char *const *cmp_zoo_names(size_t *n) {
-    static const char *const names[] = {"akidanet",    "mobilenet",    "ds_cnn_kws",
+    static const char *const names[] = {"akidanet",       "mobilenet",   "ds_cnn_kws",
                                         "ds_cnn_cifar10", "vgg_cifar10", "vgg_utk_face",
                                         "gxnor_mnist"};
     *n = sizeof names / sizeof names[0];

@@ -22,21 +22,21 @@ typedef enum cmp_zoo_kind {
 } cmp_zoo_kind;
 
 typedef struct cmp_zoo_layer {
-    char name[32];         /* layer name (seed naming) */
-    cmp_zoo_kind kind;     /* abstract kind */
-    uint32_t k;            /* square kernel size */
-    uint32_t filters;      /* filters / units */
-    uint32_t stride;       /* kernel stride */
-    npu_pool_type pool;    /* none, max 2x2 (stride 2) or global average */
-    bool activation;       /* false for the output layer */
+    char name[32];      /* layer name (seed naming) */
+    cmp_zoo_kind kind;  /* abstract kind */
+    uint32_t k;         /* square kernel size */
+    uint32_t filters;   /* filters / units */
+    uint32_t stride;    /* kernel stride */
+    npu_pool_type pool; /* none, max 2x2 (stride 2) or global average */
+    bool activation;    /* false for the output layer */
 } cmp_zoo_layer;
 
 typedef struct cmp_zoo_arch {
-    npu_shape input;                          /* model input (x, y, c) */
-    uint32_t def_weight_bits;                 /* default hidden weight bits */
-    uint32_t def_act_bits;                    /* default activation bits */
-    uint32_t n;                               /* number of layers */
-    cmp_zoo_layer l[CMP_ZOO_MAX_LAYERS];      /* layers in order */
+    npu_shape input;                     /* model input (x, y, c) */
+    uint32_t def_weight_bits;            /* default hidden weight bits */
+    uint32_t def_act_bits;               /* default activation bits */
+    uint32_t n;                          /* number of layers */
+    cmp_zoo_layer l[CMP_ZOO_MAX_LAYERS]; /* layers in order */
 } cmp_zoo_arch;
 
 /* Fills the architecture of zoo model `name`; NPU_ERR_INPUT when unknown or bad options. */

@@ -71,10 +71,10 @@ static npu_status calib_mini(const npu_model *m, uint32_t i, int version, npu_mo
 
 /* Calibration result of one layer. */
 typedef struct calib_point {
-    int64_t t;     /* threshold on the potentials */
-    int64_t step;  /* v1 act_step */
-    int64_t bias;  /* v2 bias */
-    int64_t scale; /* v2 output_scale */
+    int64_t t;      /* threshold on the potentials */
+    int64_t step;   /* v1 act_step */
+    int64_t bias;   /* v2 bias */
+    int64_t scale;  /* v2 output_scale */
     int64_t n_pool; /* v2: positions summed by global average pooling (1 otherwise) */
 } calib_point;
 

@@ -123,6 +123,12 @@ npu_params npu_params_default(npu_layer_type t) {
         p.activation = false;
         p.weights_bits = 4; /* Dense2D documents weights_bits=4 */
         break;
+    case NPU_CONV2D_TRANSPOSE:
+    case NPU_DEPTHWISE_CONV2D_TRANSPOSE:
+        /* "performs only transpose convolution with a Same padding and a kernel stride
+         * equal to 2" (seed 001): not a parameter, so the default is the only value. */
+        p.stride_x = p.stride_y = 2;
+        break;
     case NPU_ADD:
     case NPU_CONCATENATE:
     case NPU_DEQUANTIZER:

@@ -29,19 +29,22 @@ static const char MAP_HELP[] =
 
 /* Options of the command. */
 typedef struct map_args {
-    const char *model;   /* MODEL path */
-    const char *mesh;    /* MESH spec */
-    const char *out;     /* -o PROGRAM, or NULL */
-    bool hw_only;        /* --hw-only */
-    bool json;           /* --json */
-    cmp_map_mode mode;   /* --map-mode */
+    const char *model; /* MODEL path */
+    const char *mesh;  /* MESH spec */
+    const char *out;   /* -o PROGRAM, or NULL */
+    bool hw_only;      /* --hw-only */
+    bool json;         /* --json */
+    cmp_map_mode mode; /* --map-mode */
 } map_args;
 
 static int map_parse(int argc, char **argv, map_args *a) {
     static const struct option opts[] = {
-        {"mesh", required_argument, NULL, 'm'},  {"hw-only", no_argument, NULL, 'w'},
-        {"map-mode", required_argument, NULL, 'M'}, {"json", no_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"mesh", required_argument, NULL, 'm'},
+        {"hw-only", no_argument, NULL, 'w'},
+        {"map-mode", required_argument, NULL, 'M'},
+        {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;

@@ -92,12 +92,12 @@ static int zoo_option(int c, const char *arg, cmp_zoo_opts *o) {
 
 int cmd_zoo(int argc, char **argv) {
     static const struct option opts[] = {
-        {"alpha", required_argument, NULL, 'a'},  {"input-size", required_argument, NULL, 's'},
-        {"classes", required_argument, NULL, 'c'}, {"weight-bits", required_argument, NULL, 'w'},
+        {"alpha", required_argument, NULL, 'a'},    {"input-size", required_argument, NULL, 's'},
+        {"classes", required_argument, NULL, 'c'},  {"weight-bits", required_argument, NULL, 'w'},
         {"act-bits", required_argument, NULL, 'b'}, {"version", required_argument, NULL, 'v'},
-        {"density", required_argument, NULL, 'd'}, {"seed", required_argument, NULL, 'S'},
-        {"no-weights", no_argument, NULL, 'n'},   {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"density", required_argument, NULL, 'd'},  {"seed", required_argument, NULL, 'S'},
+        {"no-weights", no_argument, NULL, 'n'},     {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     cmp_zoo_opts o;
     cmp_zoo_opts_default(&o);

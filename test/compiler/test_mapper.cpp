@@ -3,13 +3,13 @@
 // NP mapping invariants checked against an independent reference, and bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
-#include <algorithm>
 
 extern "C" {
 #include "cmp/cmp_mapper.h"
@@ -25,7 +25,9 @@ struct Mesh {
         npu_err err{};
         EXPECT_EQ(mesh_load(spec, &m, &err), NPU_OK) << err.msg;
     }
-    ~Mesh() { mesh_free(&m); }
+    ~Mesh() {
+        mesh_free(&m);
+    }
 };
 
 struct Model {
@@ -41,7 +43,9 @@ struct Model {
         npu_err err{};
         EXPECT_EQ(cmp_zoo_build(name, &o, &m, &err), NPU_OK) << err.msg;
     }
-    ~Model() { npu_model_free(m); }
+    ~Model() {
+        npu_model_free(m);
+    }
 };
 
 struct Mapped {
@@ -51,7 +55,9 @@ struct Mapped {
     Mapped(const Model &model, const Mesh &mesh, cmp_map_mode mode, bool hw_only = false) {
         st = cmp_map(model.m, &mesh.m, hw_only, mode, &mm, &err);
     }
-    ~Mapped() { cmp_mapped_free(&mm); }
+    ~Mapped() {
+        cmp_mapped_free(&mm);
+    }
     uint32_t nps(const Model &model, const char *layer) const {
         int i = npu_model_find(model.m, layer);
         EXPECT_GE(i, 0) << layer;
@@ -68,9 +74,9 @@ void expect_counts(const Model &model, const Mapped &mp, const Counts &want) {
         EXPECT_EQ(mp.nps(model, kv.first.c_str()), kv.second) << kv.first;
 }
 
-Counts akidanet_counts(uint32_t c1, uint32_t c2, uint32_t c3, uint32_t s4, uint32_t s5,
-                       uint32_t s6, uint32_t s7_11, uint32_t s12, uint32_t s13) {
-    Counts c{{"conv_0", 1}, {"conv_1", c1}, {"conv_2", c2}, {"conv_3", c3}, {"sep_4", s4},
+Counts akidanet_counts(uint32_t c1, uint32_t c2, uint32_t c3, uint32_t s4, uint32_t s5, uint32_t s6,
+                       uint32_t s7_11, uint32_t s12, uint32_t s13) {
+    Counts c{{"conv_0", 1}, {"conv_1", c1}, {"conv_2", c2},  {"conv_3", c3},  {"sep_4", s4},
              {"sep_5", s5}, {"sep_6", s6},  {"sep_12", s12}, {"sep_13", s13}, {"classifier", 1}};
     for (int i = 7; i <= 11; i++)
         c["sep_" + std::to_string(i)] = s7_11;
@@ -91,7 +97,8 @@ TEST(Mapper, AkidaNet05_224_MinimalPublished) {
     EXPECT_EQ(std::string(mp.mm.sequences[0].name), "HW/conv_0-classifier");
     EXPECT_EQ(mp.mm.sequences[0].backend, CMP_BACKEND_HARDWARE);
     // The classifier (512 x 1000 4-bit weights) does not fit an FNP3: FNP2, 400,000 B external.
-    const cmp_layer_map *cls = cmp_mapped_layer(&mp.mm, (uint32_t)npu_model_find(model.m, "classifier"));
+    const cmp_layer_map *cls =
+        cmp_mapped_layer(&mp.mm, (uint32_t)npu_model_find(model.m, "classifier"));
     ASSERT_EQ(cls->n_nps, 1u);
     EXPECT_EQ(cls->nps[0].type, MESH_NP_FNP2);
     EXPECT_EQ(mp.mm.external_bytes, 400000u);
@@ -116,8 +123,11 @@ TEST(Mapper, DsCnnKwsAllNpsPublished) {
     ASSERT_EQ(mp.st, NPU_OK) << mp.err.msg;
     EXPECT_EQ(mp.mm.total_nps, 65u);
     expect_counts(model, mp,
-                  {{"separable_1", 16}, {"separable_2", 16}, {"separable_3", 16},
-                   {"separable_4", 16}, {"dense", 1}});
+                  {{"separable_1", 16},
+                   {"separable_2", 16},
+                   {"separable_3", 16},
+                   {"separable_4", 16},
+                   {"dense", 1}});
     // 33 x 64 weights fit an FNP3.
     const cmp_layer_map *d = cmp_mapped_layer(&mp.mm, (uint32_t)npu_model_find(model.m, "dense"));
     EXPECT_EQ(d->nps[0].type, MESH_NP_FNP3);
@@ -203,7 +213,8 @@ TEST(Mapper, HybridSplitVersusHwOnly) {
     ASSERT_EQ(hy.st, NPU_OK) << hy.err.msg;
     EXPECT_GT(hy.mm.n_sequences, 1u);
     for (uint32_t s = 0; s < hy.mm.n_sequences; s++) {
-        EXPECT_EQ(hy.mm.sequences[s].n_passes, hy.mm.sequences[s].backend == CMP_BACKEND_SOFTWARE ? 0u : 1u);
+        EXPECT_EQ(hy.mm.sequences[s].n_passes,
+                  hy.mm.sequences[s].backend == CMP_BACKEND_SOFTWARE ? 0u : 1u);
         if (hy.mm.sequences[s].backend != CMP_BACKEND_SOFTWARE) {
             EXPECT_EQ(hy.mm.sequences[s].backend, CMP_BACKEND_HYBRID);
         }
@@ -288,9 +299,12 @@ TEST(Mapper, NeedMatchesIndependentReference) {
         ASSERT_EQ(npu_model_add(m, NPU_CONVOLUTIONAL, "conv", &p, nullptr, 0, &err), NPU_OK);
         std::vector<int32_t> wts((size_t)9 * c * f, 0), th(f, 0), st(f, 1);
         uint32_t ws[4] = {3, 3, c, f};
-        ASSERT_EQ(npu_model_set_var(m, 1, "weights", NPU_DTYPE_I32, 4, ws, wts.data(), &err), NPU_OK);
-        ASSERT_EQ(npu_model_set_var(m, 1, "threshold", NPU_DTYPE_I32, 1, &f, th.data(), &err), NPU_OK);
-        ASSERT_EQ(npu_model_set_var(m, 1, "act_step", NPU_DTYPE_I32, 1, &f, st.data(), &err), NPU_OK);
+        ASSERT_EQ(npu_model_set_var(m, 1, "weights", NPU_DTYPE_I32, 4, ws, wts.data(), &err),
+                  NPU_OK);
+        ASSERT_EQ(npu_model_set_var(m, 1, "threshold", NPU_DTYPE_I32, 1, &f, th.data(), &err),
+                  NPU_OK);
+        ASSERT_EQ(npu_model_set_var(m, 1, "act_step", NPU_DTYPE_I32, 1, &f, st.data(), &err),
+                  NPU_OK);
         ASSERT_EQ(npu_model_finalize(m, &err), NPU_OK) << err.msg;
         cmp_layer_need need;
         ASSERT_EQ(cmp_layer_need_of(m, 1, &mesh.m, &need, &err), NPU_OK);

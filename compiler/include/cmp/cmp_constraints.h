@@ -25,16 +25,16 @@ extern "C" {
 
 /* One incompatibility. */
 typedef struct cmp_violation {
-    uint32_t layer;    /* model layer index */
-    char rule[32];     /* rule name, e.g. "kernel_size" (docs/constraints.md) */
-    char actual[64];   /* the offending value, e.g. "4x4" */
-    char allowed[96];  /* what the device accepts, e.g. "1, 3, 5, 7" */
+    uint32_t layer;   /* model layer index */
+    char rule[32];    /* rule name, e.g. "kernel_size" (docs/constraints.md) */
+    char actual[64];  /* the offending value, e.g. "4x4" */
+    char allowed[96]; /* what the device accepts, e.g. "1, 3, 5, 7" */
 } cmp_violation;
 
 typedef struct cmp_violations {
-    size_t n;          /* number of violations */
-    size_t cap;        /* allocated entries */
-    cmp_violation *v;  /* owned array */
+    size_t n;         /* number of violations */
+    size_t cap;       /* allocated entries */
+    cmp_violation *v; /* owned array */
 } cmp_violations;
 
 /* Checks every layer of a finalized model against the mesh's IP version tables; appends

@@ -34,45 +34,45 @@ typedef enum cmp_map_mode {
 
 /* One NP's share of a layer. */
 typedef struct cmp_np_map {
-    mesh_ident ident;    /* NP position */
-    mesh_np_type type;   /* type the slot acts as for this layer */
-    uint32_t filters;    /* number of the layer's filters this NP computes */
+    mesh_ident ident;      /* NP position */
+    mesh_np_type type;     /* type the slot acts as for this layer */
+    uint32_t filters;      /* number of the layer's filters this NP computes */
     uint32_t filter_first; /* first filter index of its slice */
-    uint32_t col_first;  /* first input column (x) of its spatial slice */
-    uint32_t col_count;  /* number of input columns of its slice */
-    bool single_buffer;  /* single (true) or dual input buffer */
+    uint32_t col_first;    /* first input column (x) of its spatial slice */
+    uint32_t col_count;    /* number of input columns of its slice */
+    bool single_buffer;    /* single (true) or dual input buffer */
 } cmp_np_map;
 
 typedef struct cmp_layer_map {
-    uint32_t layer;      /* index of the layer in the model */
-    uint32_t pass;       /* pass index within the sequence */
-    uint32_t n_nps;      /* number of NP mappings (0 for software layers) */
-    cmp_np_map *nps;     /* owned array */
+    uint32_t layer;          /* index of the layer in the model */
+    uint32_t pass;           /* pass index within the sequence */
+    uint32_t n_nps;          /* number of NP mappings (0 for software layers) */
+    cmp_np_map *nps;         /* owned array */
     uint64_t external_bytes; /* external memory used (FNP2 weights) */
 } cmp_layer_map;
 
 typedef struct cmp_sequence {
-    char name[160];       /* "HW/conv_0-classifier" or "SW/..." */
-    cmp_backend backend;  /* Software, Hardware or Hybrid */
-    uint32_t first;       /* first layer index */
-    uint32_t last;        /* last layer index (inclusive) */
-    uint32_t n_passes;    /* passes (hardware sequences; 0 for software) */
-    uint32_t n_layers;    /* number of layer maps */
-    cmp_layer_map *layers; /* owned array, one per layer first..last */
-    uint64_t program_bytes; /* size of the encoded program of this sequence */
+    char name[160];              /* "HW/conv_0-classifier" or "SW/..." */
+    cmp_backend backend;         /* Software, Hardware or Hybrid */
+    uint32_t first;              /* first layer index */
+    uint32_t last;               /* last layer index (inclusive) */
+    uint32_t n_passes;           /* passes (hardware sequences; 0 for software) */
+    uint32_t n_layers;           /* number of layer maps */
+    cmp_layer_map *layers;       /* owned array, one per layer first..last */
+    uint64_t program_bytes;      /* size of the encoded program of this sequence */
     uint32_t max_filters_per_np; /* filters-per-NP limit chosen by the map mode (0 = none) */
 } cmp_sequence;
 
 typedef struct cmp_mapped {
-    uint32_t n_sequences;   /* number of sequences */
+    uint32_t n_sequences;    /* number of sequences */
     cmp_sequence *sequences; /* owned array */
-    cmp_map_mode mode;      /* map mode used */
-    bool hw_only;           /* single hardware sequence was required */
-    uint32_t total_nps;     /* NPs used, HRC excluded (as published figures count) */
-    uint32_t total_passes;  /* passes over all hardware sequences */
-    uint64_t program_bytes; /* total program bytes */
+    cmp_map_mode mode;       /* map mode used */
+    bool hw_only;            /* single hardware sequence was required */
+    uint32_t total_nps;      /* NPs used, HRC excluded (as published figures count) */
+    uint32_t total_passes;   /* passes over all hardware sequences */
+    uint64_t program_bytes;  /* total program bytes */
     uint64_t external_bytes; /* total external memory bytes */
-    bool program_estimated; /* program_bytes is the mapper's estimate, not the encoder's */
+    bool program_estimated;  /* program_bytes is the mapper's estimate, not the encoder's */
 } cmp_mapped;
 
 void cmp_mapped_free(cmp_mapped *mm);

@@ -42,17 +42,17 @@ typedef struct cmp_np_memory {
 } cmp_np_memory;
 
 typedef struct cmp_layer_need {
-    cmp_need_kind kind;     /* what the layer needs */
-    char why[256];          /* software layers: the reason (rule and value) */
-    uint32_t filters;       /* CNP: filters (channels for depthwise) to distribute */
-    uint32_t width;         /* CNP: input columns (x) */
-    uint32_t slices;        /* CNP: column slices */
-    uint32_t slice_cols;    /* CNP: columns per slice (last one may be narrower) */
-    bool single_buffer;     /* CNP: a slice needs more than half the input SRAM */
-    uint32_t filter_words;  /* CNP: weight words of one filter */
-    uint32_t cap_filters;   /* CNP: max filters one NP's weight SRAM holds */
-    bool fnp_external;      /* FNP: weights exceed the internal SRAM (FNP2) */
-    uint64_t fnp_words;     /* FNP: internal weight words the layer would need */
+    cmp_need_kind kind;      /* what the layer needs */
+    char why[256];           /* software layers: the reason (rule and value) */
+    uint32_t filters;        /* CNP: filters (channels for depthwise) to distribute */
+    uint32_t width;          /* CNP: input columns (x) */
+    uint32_t slices;         /* CNP: column slices */
+    uint32_t slice_cols;     /* CNP: columns per slice (last one may be narrower) */
+    bool single_buffer;      /* CNP: a slice needs more than half the input SRAM */
+    uint32_t filter_words;   /* CNP: weight words of one filter */
+    uint32_t cap_filters;    /* CNP: max filters one NP's weight SRAM holds */
+    bool fnp_external;       /* FNP: weights exceed the internal SRAM (FNP2) */
+    uint64_t fnp_words;      /* FNP: internal weight words the layer would need */
     uint64_t external_bytes; /* FNP2: external memory bytes of the weights */
 } cmp_layer_need;
 
