@@ -35,6 +35,7 @@ test: test-plain test-asan
 
 bench: build
 	@$(BUILD)/bench/akisim-bench
+	@$(BUILD)/bench/akisim-bench-mapper
 
 format:
 	@find npu mesh compiler sim test bench rtl -name '*.[ch]' -o -name '*.cpp' | xargs clang-format -i

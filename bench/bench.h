@@ -1,5 +1,7 @@
 /*
- * bench: shared declarations of the akisim-bench executable (golden-model throughput).
+ * bench: shared declarations of the benchmark programs: akisim-bench (golden-model
+ * throughput; bench_golden.c, bench_onednn.c) and akisim-bench-mapper (bench_mapper.c), and
+ * the timing helpers both use (bench_util.c).
  *
  * A benchmark case is one convolution layer shape; bench_golden.c times it through the
  * golden model (kernel and public model API), bench_onednn.c through oneDNN's int8
@@ -33,7 +35,7 @@ bool bench_onednn_conv(const bench_case *bc, const uint8_t *in, const int8_t *w,
 /* true when the binary was built with oneDNN. */
 bool bench_onednn_available(void);
 
-/* Median of n timings (sorts t in place). */
+/* Median of n timings (sorts t in place); bench_util.c. */
 double bench_median(double *t, int n);
 /* Monotonic wall clock in seconds. */
 double bench_now(void);

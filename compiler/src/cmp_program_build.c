@@ -377,6 +377,7 @@ static npu_status fill_geometry(bld *b) {
     st = st ? st : PUT(KERNEL, SY, q->stride_y);
     st = st ? st : PUT(KERNEL, PAD_X, pad_before(l, l->in_shape.x, q->kernel_x, q->stride_x));
     st = st ? st : PUT(KERNEL, PAD_Y, pad_before(l, l->in_shape.y, q->kernel_y, q->stride_y));
+    st = st ? st : PUT(KERNEL, PAD_VALUE, (uint32_t)q->padding_value);
     st = st ? st : PUT(POOL, TYPE, q->pool_type);
     if (st != NPU_OK || q->pool_type == NPU_POOL_NONE) {
         return st;

@@ -2,6 +2,10 @@
  * op_v1_common: the parts of the Akida 1.0 layer semantics shared by several ops: parameter
  * validation, geometry, variable specs, pooling + activation, synaptic-op counting. See
  * op_v1_common.h and docs/semantics.md ("Akida 1.0 layers").
+ *
+ * The activation is the hot per-output loop of the v1 forward pass: instead of a division per
+ * output it counts how many of the filter's activation levels T + n*s the potential exceeds
+ * (npu_v1_levels; exact, see docs/performance.md).
  */
 #include "op_v1_common.h"
 
@@ -10,6 +14,9 @@
 
 /* Same bound as the container's (npu_model_internal.h): 2^28 elements per tensor. */
 #define NPU_V1_MAX_ELEMENTS ((uint64_t)1 << 28)
+
+/* Widest act_bits activated by level counting (2^bits - 1 comparisons per value). */
+#define NPU_V1_ACT_MAX_LEVEL_BITS 4u
 
 int64_t npu_v1_weight_min(uint32_t bits) {
     return bits <= 1 ? 0 : -(((int64_t)1 << (bits - 1)) - 1);
@@ -173,20 +180,86 @@ const int32_t *npu_v1_var(const npu_layer *l, const char *name) {
     return v ? (const int32_t *)v->data : NULL;
 }
 
-/* Activates (or copies, activation off) n_pix pixels of `filters` potentials into out. */
-static void npu_v1_activate(const npu_layer *l, const int32_t *acc, size_t n_pix, uint32_t filters,
-                            int32_t *out) {
-    if (!l->p.activation) {
-        if (out != acc)
-            memcpy(out, acc, n_pix * filters * sizeof(int32_t));
-        return;
+/* Activation levels of one layer: lv[n * filters + f] = T[f] + n * s[f] clipped to INT32_MAX,
+ * n = 0..top-1, so that for an int32 potential p,
+ *   min(top, ceil((p - T) / s)) (0 when p <= T) = #{n : p > lv[n * filters + f]}
+ * (ceil(d / s) for d > 0 counts the n >= 0 with n * s < d; a level above INT32_MAX can never
+ * be exceeded, so clipping it keeps the count exact). Returns NULL when out of memory. */
+static int32_t *npu_v1_levels(const int32_t *t, const int32_t *s, uint32_t filters, uint32_t top) {
+    int32_t *lv = malloc((size_t)top * filters * sizeof(int32_t));
+    if (!lv)
+        return NULL;
+    for (uint32_t n = 0; n < top; n++)
+        for (uint32_t f = 0; f < filters; f++) {
+            int64_t level = (int64_t)t[f] + (int64_t)n * s[f];
+            lv[(size_t)n * filters + f] = level > INT32_MAX ? INT32_MAX : (int32_t)level;
+        }
+    return lv;
+}
+
+/* Replaces the potentials v[0..filters) of one pixel by their activation: the number of the
+ * `top` levels of each filter it exceeds. Written so that with a constant top (inlined from
+ * npu_v1_activate_levels) the level loop unrolls and the filter loop vectorises. */
+static inline void npu_v1_count_levels(int32_t *restrict v, uint32_t filters,
+                                       const int32_t *restrict lv, uint32_t top) {
+    for (uint32_t f = 0; f < filters; f++) {
+        const int32_t p = v[f];
+        int32_t n = 0;
+        for (uint32_t k = 0; k < top; k++)
+            n += p > lv[(size_t)k * filters + f];
+        v[f] = n;
     }
+}
+
+/* Activates n_pix pixels of `filters` potentials in place: top comparisons per value, no
+ * division. The common tops (act_bits 1, 2, 4) get specialised loops. */
+static void npu_v1_activate_levels(int32_t *v, size_t n_pix, uint32_t filters, const int32_t *lv,
+                                   uint32_t top) {
+    for (size_t i = 0; i < n_pix; i++) {
+        int32_t *px = v + i * filters;
+        switch (top) {
+        case 1:
+            npu_v1_count_levels(px, filters, lv, 1);
+            break;
+        case 3:
+            npu_v1_count_levels(px, filters, lv, 3);
+            break;
+        case 15:
+            npu_v1_count_levels(px, filters, lv, 15);
+            break;
+        default:
+            npu_v1_count_levels(px, filters, lv, top);
+            break;
+        }
+    }
+}
+
+/* Activates (or copies, activation off) n_pix pixels of `filters` potentials into out
+ * (acc may equal out). act_bits <= 4 (checked by infer) takes the level-counting loop; a
+ * wider act_bits, never accepted today, would take the scalar reference. */
+static npu_status npu_v1_activate(const npu_layer *l, const int32_t *acc, size_t n_pix,
+                                  uint32_t filters, int32_t *out, npu_err *err) {
+    if (out != acc)
+        memcpy(out, acc, n_pix * filters * sizeof(int32_t));
+    if (!l->p.activation)
+        return NPU_OK;
     const int32_t *t = npu_v1_var(l, "threshold");
     const int32_t *s = npu_v1_var(l, "act_step");
-    for (size_t i = 0; i < n_pix; i++)
-        for (uint32_t f = 0; f < filters; f++)
-            out[i * filters + f] =
-                npu_v1_activation(acc[i * filters + f], t[f], s[f], l->p.act_bits);
+    const uint32_t bits = l->p.act_bits;
+    if (bits > NPU_V1_ACT_MAX_LEVEL_BITS) {
+        for (size_t i = 0; i < n_pix; i++)
+            for (uint32_t f = 0; f < filters; f++)
+                out[i * filters + f] = npu_v1_activation(out[i * filters + f], t[f], s[f], bits);
+        return NPU_OK;
+    }
+    const uint32_t top = (1u << bits) - 1;
+    int32_t *lv = npu_v1_levels(t, s, filters, top);
+    if (!lv)
+        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory (%zu activation levels)",
+                           (size_t)top * filters);
+    npu_v1_activate_levels(out, n_pix, filters, lv, top);
+    free(lv);
+    return NPU_OK;
 }
 
 /* Global average pooling = per-channel sum (no division), then activation. Without
@@ -220,8 +293,7 @@ npu_status npu_v1_pool_activate(const npu_layer *l, const int32_t *acc, npu_shap
                     out->data, os);
         acc = out->data;
     }
-    npu_v1_activate(l, acc, (size_t)os.x * os.y, os.c, out->data);
-    return NPU_OK;
+    return npu_v1_activate(l, acc, (size_t)os.x * os.y, os.c, out->data, err);
 }
 
 npu_status npu_v1_conv_forward(const npu_layer *l, const npu_tensor *in, const int32_t *w,

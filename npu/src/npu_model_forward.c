@@ -107,3 +107,37 @@ npu_status npu_model_forward(const npu_model *m, const npu_tensor *in, npu_tenso
     npu_free_outs(outs, m->n_layers);
     return st;
 }
+
+npu_status npu_model_forward_layer(const npu_model *m, uint32_t i, const npu_tensor *const *in,
+                                   uint32_t n_in, npu_tensor *out, npu_err *err) {
+    out->data = NULL;
+    if (i >= m->n_layers) {
+        return npu_err_set(err, NPU_ERR_INPUT, "forward_layer: layer %u out of range", i);
+    }
+    const npu_layer *l = &m->layers[i];
+    uint32_t want = l->n_inbound ? l->n_inbound : 1;
+    if (n_in != want) {
+        return npu_err_set(err, NPU_ERR_INPUT, "layer '%s': %u inputs given, %u expected", l->name,
+                           n_in, want);
+    }
+    for (uint32_t k = 0; k < n_in; k++) {
+        npu_shape s = l->n_inbound ? m->layers[l->inbound[k]].out_shape : l->in_shape;
+        if (in[k] == NULL || in[k]->data == NULL || in[k]->shape.x != s.x ||
+            in[k]->shape.y != s.y || in[k]->shape.c != s.c) {
+            return npu_err_set(err, NPU_ERR_INPUT, "layer '%s': input %u has the wrong shape",
+                               l->name, k);
+        }
+    }
+    const npu_op *op = npu_op_get(l->type);
+    size_t n = npu_shape_size(l->out_shape);
+    out->shape = l->out_shape;
+    out->data = malloc((n ? n : 1) * sizeof(int32_t));
+    if (!out->data)
+        return npu_err_set(err, NPU_ERR_INTERNAL, "layer '%s': out of memory", l->name);
+    npu_status st = op->forward(l, in, n_in, out, err);
+    if (st != NPU_OK) {
+        npu_tensor_free(out);
+        return npu_err_prefix(err, "layer '%s'", l->name);
+    }
+    return NPU_OK;
+}

@@ -1,38 +1,127 @@
 /*
- * cmd_run: `akisim run MODEL --input X.npy [--output Y.npy] [--predict] [--batch N]` —
- * forwards a batch through the software backend and writes the outputs as .npy: uint8 when
- * the last layer is activated, int32 otherwise, float32 with --predict. The output file is
- * written (atomically) only after every sample succeeded.
+ * cmd_run: `akisim run MODEL|PROGRAM --input X.npy [--output Y.npy] [--batch N] ...` —
+ * without --mesh, forwards a batch through the software backend (the golden model) and
+ * writes the outputs as .npy: uint8 when the last layer is activated, int32 otherwise,
+ * float32 with --predict. With --mesh MESH it runs on the simulated device instead
+ * (cmd_run_hw.c): a MODEL is mapped first, a PROGRAM runs as is, and the run's statistics,
+ * trace and power samples can be written (--stats, --trace, --power) or are printed in the
+ * vendor's style. Output files are written (atomically) only after every sample succeeded.
  */
+#include "cmd_run.h"
 #include "cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmp/cmp_mapper.h"
+
 static const char RUN_HELP[] =
-    "usage: akisim run MODEL --input X.npy [--output Y.npy] [--predict] [--batch N] [-q]\n\n"
-    "Forwards the samples of X.npy through MODEL (software backend).\n"
-    "X.npy is (n, x, y, c) uint8 (int8 when the model input is signed), or (x, y, c) for\n"
-    "one sample; every value must fit the model's input bits.\n\n"
+    "usage: akisim run MODEL --input X.npy [--output Y.npy] [--predict] [--batch N] [-q]\n"
+    "       akisim run MODEL|PROGRAM --mesh MESH --input X.npy [--output Y.npy] [--batch N]\n"
+    "                  [--hw-only] [--map-mode M] [--clock-mode C] [--calib FILE]\n"
+    "                  [--set field=value]... [--stats S.json] [--trace T.json]\n"
+    "                  [--power P.csv] [-q]\n\n"
+    "Forwards the samples of X.npy through MODEL (software backend), or, with --mesh, runs\n"
+    "them on a simulated device: a MODEL is mapped first (as `akisim map`), a PROGRAM (a file\n"
+    "written by `akisim map -o`) runs as is. X.npy is (n, x, y, c) uint8 (int8 when the\n"
+    "input is signed), or (x, y, c) for one sample; every value must fit the input bits.\n"
+    "Without --stats a hardware run prints its statistics in the vendor's style.\n\n"
     "options:\n"
     "  -i, --input X.npy   input samples (required)\n"
     "  -o, --output Y.npy  write the (n, x, y, c) outputs: uint8 when the last layer is\n"
     "                      activated, int32 potentials otherwise, float32 with --predict\n"
-    "  -p, --predict       dequantised float outputs (last layer without activation only)\n"
-    "  -b, --batch N       process at most N samples at a time (N > 0; default: all)\n"
+    "  -p, --predict       dequantised float outputs (software backend only)\n"
+    "  -b, --batch N       process at most N samples at a time (N > 0; default: all); on a\n"
+    "                      device each chunk is one forward and the statistics describe the\n"
+    "                      last one (the vendor's \"last inference\")\n"
     "  -q, --quiet         do not print the result summary\n"
-    "  -h, --help          show this help\n";
+    "  -h, --help          show this help\n\n"
+    "device options (need --mesh):\n"
+    "  --mesh MESH         run on this device (preset, gen:..., or mesh YAML)\n"
+    "  --hw-only           MODEL: require one hardware sequence\n"
+    "  --map-mode M        MODEL: minimal, allnps (default) or hwpr\n"
+    "  --clock-mode C      Performance (default), Economy or LowPower\n"
+    "  --calib FILE        calibration YAML over the device's default (docs/timing-model.md)\n"
+    "  --set field=value   override one calibration field (repeatable)\n"
+    "  --stats S.json      write the statistics JSON (docs/stats-format.md)\n"
+    "  --trace T.json      write the Chrome trace (open in Perfetto)\n"
+    "  --power P.csv       write the power samples (timestamp, voltage, current, power)\n";
 
-/* Options of one run. */
-typedef struct run_opts {
-    const char *model;  /* MODEL path */
-    const char *input;  /* --input */
-    const char *output; /* --output, or NULL */
-    bool predict;       /* --predict */
-    bool quiet;         /* --quiet */
-    uint64_t batch;     /* --batch (0 = all at once) */
-} run_opts;
+/* Long-only option codes. */
+enum {
+    OPT_MESH = 256,
+    OPT_HW_ONLY,
+    OPT_MAP_MODE,
+    OPT_CLOCK_MODE,
+    OPT_CALIB,
+    OPT_SET,
+    OPT_STATS,
+    OPT_TRACE,
+    OPT_POWER,
+};
+
+/* Handles a device option; returns -1 when c is not one, else CLI_OK / an error status. */
+static int parse_device_option(int c, const char *arg, run_opts *o) {
+    switch (c) {
+    case OPT_MESH:
+        o->mesh = arg;
+        return CLI_OK;
+    case OPT_HW_ONLY:
+        o->hw_only = true;
+        return CLI_OK;
+    case OPT_MAP_MODE:
+        o->map_mode_set = true;
+        if (!cmp_map_mode_from_name(arg, &o->map_mode))
+            return cli_usage("run", "unknown map mode '%s' (minimal, allnps, hwpr)", arg);
+        return CLI_OK;
+    case OPT_CLOCK_MODE:
+        o->clock_mode = arg;
+        return CLI_OK;
+    case OPT_CALIB:
+        o->calib = arg;
+        return CLI_OK;
+    case OPT_SET:
+        if (o->n_sets == RUN_MAX_SETS)
+            return cli_usage("run", "at most %d --set options", RUN_MAX_SETS);
+        o->sets[o->n_sets++] = arg;
+        return CLI_OK;
+    case OPT_STATS:
+        o->stats = arg;
+        return CLI_OK;
+    case OPT_TRACE:
+        o->trace = arg;
+        return CLI_OK;
+    case OPT_POWER:
+        o->power = arg;
+        return CLI_OK;
+    default:
+        return -1;
+    }
+}
+
+/* The first device option given without --mesh, or NULL. */
+static const char *device_option_without_mesh(const run_opts *o) {
+    if (o->mesh)
+        return NULL;
+    if (o->hw_only)
+        return "--hw-only";
+    if (o->map_mode_set)
+        return "--map-mode";
+    if (o->clock_mode)
+        return "--clock-mode";
+    if (o->calib)
+        return "--calib";
+    if (o->n_sets)
+        return "--set";
+    if (o->stats)
+        return "--stats";
+    if (o->trace)
+        return "--trace";
+    if (o->power)
+        return "--power";
+    return NULL;
+}
 
 /* Parses argv into o; returns -1 to continue, else an exit status. */
 static int parse(int argc, char **argv, run_opts *o) {
@@ -43,9 +132,19 @@ static int parse(int argc, char **argv, run_opts *o) {
         {"batch", required_argument, NULL, 'b'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"mesh", required_argument, NULL, OPT_MESH},
+        {"hw-only", no_argument, NULL, OPT_HW_ONLY},
+        {"map-mode", required_argument, NULL, OPT_MAP_MODE},
+        {"clock-mode", required_argument, NULL, OPT_CLOCK_MODE},
+        {"calib", required_argument, NULL, OPT_CALIB},
+        {"set", required_argument, NULL, OPT_SET},
+        {"stats", required_argument, NULL, OPT_STATS},
+        {"trace", required_argument, NULL, OPT_TRACE},
+        {"power", required_argument, NULL, OPT_POWER},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
+    o->map_mode = CMP_MAP_ALLNPS;
     int c;
     while ((c = getopt_long(argc, argv, ":i:o:pb:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -68,8 +167,13 @@ static int parse(int argc, char **argv, run_opts *o) {
         case 'h':
             fputs(RUN_HELP, stdout);
             return CLI_OK;
-        default:
-            return cli_bad_option("run", c, argv);
+        default: {
+            const int rc = parse_device_option(c, optarg, o);
+            if (rc >= 0 && rc != CLI_OK)
+                return rc;
+            if (rc < 0)
+                return cli_bad_option("run", c, argv);
+        }
         }
     }
     if (argc - optind != 1)
@@ -77,6 +181,13 @@ static int parse(int argc, char **argv, run_opts *o) {
     if (!o->input)
         return cli_usage("run", "missing --input X.npy");
     o->model = argv[optind];
+    const char *dev = device_option_without_mesh(o);
+    if (dev)
+        return cli_usage("run", "%s needs --mesh MESH", dev);
+    if (o->mesh && o->predict)
+        return cli_usage("run", "--predict is not available with --mesh");
+    if (!o->mesh && run_is_program(o->model))
+        return cli_usage("run", "%s is a program: it runs on a device, add --mesh MESH", o->model);
     return -1;
 }
 
@@ -193,6 +304,8 @@ int cmd_run(int argc, char **argv) {
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    if (o.mesh)
+        return run_hw(&o);
     akisim_model *m = NULL;
     rc = cli_load_model(o.model, &m);
     if (rc != CLI_OK)

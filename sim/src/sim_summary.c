@@ -5,15 +5,31 @@
  * "SW/<first>-<last> (Software)" listing each layer as "name (type)", its output shape and
  * its kernel shape (the shape of its weights; a separable layer adds its pointwise kernel on
  * a continuation row). Every column is as wide as its longest cell plus two spaces; rules
- * span the table. For now the whole model is one software sequence.
+ * span the table. Without a mesh the whole model is one software sequence.
+ *
+ * akisim_model_summary_mapped() is the view after Model.map(): the model is mapped onto a
+ * mesh (cmp_mapper.h) and printed by the mapper's own printers (cmp_mapper_print.c) — text:
+ * header table, one "HW/<first>-<last> (Hardware) - size: N bytes" banner per sequence, per
+ * layer its NPs, totals; JSON: the `akisim map --json` schema (docs/mapping.md) plus the
+ * model summary fields (input_bits, input_signed, layer count; per layer activation,
+ * output_bits, output_signed and the separable pointwise kernel), merged with libfyaml. The
+ * size of a hardware sequence is the encoded size of a program holding that sequence alone
+ * (cmp_program_encoded_size, like the vendor's per-sequence program); the total is the size
+ * of the whole program. When the program cannot be built the mapper's estimates stay and
+ * are marked as such.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "sim_api.h"
 
+#include <libfyaml.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cmp/cmp_mapper.h"
+#include "cmp/cmp_program.h"
+#include "mesh/mesh.h"
 
 #define SUM_CELL 160 /* room for one cell ("name (type)" or a shape) */
 #define SUM_COLS 4   /* at most four columns */
@@ -189,4 +205,180 @@ akisim_status akisim_model_summary(akisim_model *m, char **text, akisim_error *e
     }
     *text = buf;
     return NPU_OK;
+}
+
+/* ---------------------------------------------------------------- mapped view */
+
+/* Encoded size of the program of mm, or false when it cannot be built. */
+static bool program_size(const npu_model *m, const mesh_desc *mesh, const cmp_mapped *mm,
+                         uint64_t *bytes) {
+    npu_err e;
+    npu_err_clear(&e);
+    cmp_program *p = NULL;
+    if (cmp_program_build(m, mm, mesh, &p, &e) != NPU_OK)
+        return false;
+    *bytes = (uint64_t)cmp_program_encoded_size(p);
+    cmp_program_free(p);
+    return true;
+}
+
+/* Replaces the mapper's size estimates with encoded sizes: each hardware sequence gets the
+ * size of a program holding it alone, the total that of the whole program. All or nothing:
+ * when any program cannot be built, the estimates stay. Returns NPU_ERR_INTERNAL only when
+ * out of memory. */
+static npu_status encoded_sizes(const npu_model *m, const mesh_desc *mesh, cmp_mapped *mm,
+                                npu_err *err) {
+    uint64_t total = 0;
+    if (!program_size(m, mesh, mm, &total))
+        return NPU_OK;
+    uint64_t *seq = calloc((size_t)mm->n_sequences + 1, sizeof *seq);
+    if (!seq)
+        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory for the summary");
+    bool ok = true;
+    for (uint32_t s = 0; ok && s < mm->n_sequences; s++) {
+        if (mm->sequences[s].backend == CMP_BACKEND_SOFTWARE)
+            continue;
+        cmp_mapped one = *mm;
+        one.n_sequences = 1;
+        one.sequences = &mm->sequences[s];
+        ok = program_size(m, mesh, &one, &seq[s]);
+    }
+    if (ok) {
+        for (uint32_t s = 0; s < mm->n_sequences; s++)
+            if (mm->sequences[s].backend != CMP_BACKEND_SOFTWARE)
+                mm->sequences[s].program_bytes = seq[s];
+        mm->program_bytes = total;
+        mm->program_estimated = false;
+    }
+    free(seq);
+    return NPU_OK;
+}
+
+/* Appends key: value to a mapping (value parsed as JSON, e.g. "8", "true", "[1, 2]"). */
+static bool fy_put(struct fy_document *fyd, struct fy_node *map, const char *key,
+                   const char *value) {
+    struct fy_node *k = fy_node_create_scalar_copy(fyd, key, FY_NT);
+    char *src = strdup(value); /* the node keeps a reference; the document frees it */
+    struct fy_node *v = src ? fy_node_build_from_malloc_string(fyd, src, FY_NT) : NULL;
+    if (!k || !v || fy_node_mapping_append(map, k, v) != 0) {
+        fy_node_free(k);
+        fy_node_free(v);
+        return false;
+    }
+    return true;
+}
+
+/* "[a, b, ...]" of a variable's shape. */
+static void json_dims(char *dst, size_t cap, const npu_var *v) {
+    size_t len = (size_t)snprintf(dst, cap, "[");
+    for (uint32_t d = 0; d < v->ndim && len < cap; d++)
+        len += (size_t)snprintf(dst + len, cap - len, "%s%u", d ? ", " : "", v->shape[d]);
+    if (len < cap)
+        snprintf(dst + len, cap - len, "]");
+}
+
+/* Adds the model summary fields of one layer to its JSON mapping. */
+static bool fy_layer_fields(struct fy_document *fyd, struct fy_node *node, const npu_layer *l) {
+    char v[SUM_CELL];
+    bool ok = fy_put(fyd, node, "activation", l->p.activation ? "true" : "false");
+    snprintf(v, sizeof v, "%u", l->out_bits);
+    ok = ok && fy_put(fyd, node, "output_bits", v);
+    ok = ok && fy_put(fyd, node, "output_signed", l->out_signed ? "true" : "false");
+    const npu_var *pw = npu_layer_var(l, "weights_pw");
+    if (ok && pw) {
+        json_dims(v, sizeof v, pw);
+        ok = fy_put(fyd, node, "kernel_pw_shape", v);
+    }
+    return ok;
+}
+
+/* Adds the model summary fields to the parsed mapped JSON (same layer order as mm). */
+static bool fy_model_fields(struct fy_document *fyd, const npu_model *m, const cmp_mapped *mm) {
+    struct fy_node *root = fy_document_root(fyd);
+    char v[32];
+    snprintf(v, sizeof v, "%u", npu_model_input_bits(m));
+    bool ok = root && fy_put(fyd, root, "input_bits", v);
+    ok = ok && fy_put(fyd, root, "input_signed", npu_model_input_signed(m) ? "true" : "false");
+    snprintf(v, sizeof v, "%u", npu_model_layer_count(m));
+    ok = ok && fy_put(fyd, root, "layers", v);
+    struct fy_node *seqs = ok ? fy_node_mapping_lookup_by_string(root, "sequences", FY_NT) : NULL;
+    for (uint32_t s = 0; ok && s < mm->n_sequences; s++) {
+        struct fy_node *seq = fy_node_sequence_get_by_index(seqs, (int)s);
+        struct fy_node *layers = fy_node_mapping_lookup_by_string(seq, "layers", FY_NT);
+        for (uint32_t i = 0; ok && i < mm->sequences[s].n_layers; i++) {
+            struct fy_node *ln = fy_node_sequence_get_by_index(layers, (int)i);
+            const uint32_t li = mm->sequences[s].layers[i].layer;
+            ok = ln && fy_layer_fields(fyd, ln, npu_model_layer(m, li));
+        }
+    }
+    return ok;
+}
+
+/* The mapped JSON of mm plus the model summary fields, one line, malloc'd. */
+static npu_status mapped_json(const npu_model *m, const mesh_desc *mesh, const cmp_mapped *mm,
+                              char **text, npu_err *err) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory for the summary");
+    cmp_mapped_print_json(f, m, mesh, mm);
+    if (fclose(f) != 0) {
+        free(buf);
+        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory for the summary");
+    }
+    const struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_JSON_FORCE};
+    struct fy_document *fyd = fy_document_build_from_string(&cfg, buf, len);
+    char *out = NULL;
+    if (fyd && fy_model_fields(fyd, m, mm))
+        out = fy_emit_document_to_string(fyd, FYECF_MODE_JSON_ONELINE | FYECF_WIDTH_INF);
+    fy_document_destroy(fyd);
+    free(buf);
+    if (!out)
+        return npu_err_set(err, NPU_ERR_INTERNAL, "summary: cannot build the mapped JSON");
+    *text = out;
+    return NPU_OK;
+}
+
+/* The mapper's text summary of mm, malloc'd. */
+static npu_status mapped_text(const npu_model *m, const mesh_desc *mesh, const cmp_mapped *mm,
+                              char **text, npu_err *err) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory for the summary");
+    cmp_mapped_print_text(f, m, mesh, mm);
+    if (fclose(f) != 0) {
+        free(buf);
+        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory for the summary");
+    }
+    *text = buf;
+    return NPU_OK;
+}
+
+akisim_status akisim_model_summary_mapped(akisim_model *m, const akisim_map_options *opt,
+                                          char **text, akisim_error *err) {
+    if (!opt || !opt->mesh)
+        return npu_err_set(err, NPU_ERR_INPUT, "summary: no mesh given");
+    cmp_map_mode mode = CMP_MAP_ALLNPS;
+    if (opt->map_mode && !cmp_map_mode_from_name(opt->map_mode, &mode))
+        return npu_err_set(err, NPU_ERR_INPUT, "unknown map mode '%s' (minimal, allnps, hwpr)",
+                           opt->map_mode);
+    npu_status st = sim_model_ready(m, err);
+    if (st != NPU_OK)
+        return st;
+    mesh_desc mesh = {0};
+    cmp_mapped mm = {0};
+    st = mesh_load(opt->mesh, &mesh, err);
+    if (st == NPU_OK)
+        st = cmp_map(m->npu, &mesh, opt->hw_only, mode, &mm, err);
+    if (st == NPU_OK)
+        st = encoded_sizes(m->npu, &mesh, &mm, err);
+    if (st == NPU_OK)
+        st = opt->json ? mapped_json(m->npu, &mesh, &mm, text, err)
+                       : mapped_text(m->npu, &mesh, &mm, text, err);
+    cmp_mapped_free(&mm);
+    mesh_free(&mesh);
+    return st;
 }

@@ -35,6 +35,39 @@ typedef struct npu_cost_params {
     double fnp_output_cycles;   /* FNP cycles per output unit group */
 } npu_cost_params;
 
+/* Per-NP cycle formulas (docs/timing-model.md, "NP formulas"). Every result is an integer
+ * number of cycles rounded up (ceil of the real-valued formula); a lane count of 0 counts
+ * as 1. The kernel index k of cnp_event_cycles is max(kx, ky) clamped to
+ * NPU_COST_MAX_KERNEL. Functions of the configuration and the amount of work only. */
+
+/* Filter groups of an NP: ceil(filter_count / lanes) (its kind's lanes). */
+uint64_t npu_cost_filter_groups(const npu_np_config *cfg, const npu_cost_params *p);
+
+/* CNP: cycles to integrate n input events:
+ * ceil(n * (cnp_event_overhead + cnp_event_cycles[k] * G)), G = filter groups for
+ * Convolutional / Conv2D / Conv2DTranspose; G = 1 for DepthwiseConv2D(Transpose) and
+ * SeparableConvolutional (an event updates its own channel's depthwise potential). */
+uint64_t npu_cost_cnp_events(const npu_np_config *cfg, const npu_cost_params *p, uint64_t n);
+
+/* HRC: cycles to process input line x (one input column, all rows and channels):
+ * ceil(macs(x) / hrc_macs_per_cycle), macs(x) = (convolution columns of the NP completing at
+ * line x) * conv.y * kx * ky * in.c * filter_count; convolution column ox completes at line
+ * clamp(ox * sx - pad_x + kx - 1, need_col_first, need_col_last). Dense: zeros cost the same. */
+uint64_t npu_cost_hrc_line(const npu_np_config *cfg, const npu_cost_params *p, uint32_t x);
+
+/* FNP: cycles to integrate n input events: ceil(n * fnp_event_cycles * G), G = filter groups
+ * (FNP2 external reads are timed by the engine's memory model, not here). */
+uint64_t npu_cost_fnp_events(const npu_np_config *cfg, const npu_cost_params *p, uint64_t n);
+
+/* End of frame (activation, pooling, output emission):
+ *   CNP: ceil(P * G * cnp_output_cycles) with P = conv_col_count * conv.y positions; a
+ *        SeparableConvolutional adds the pointwise product: + P * G * in.c;
+ *   HRC: ceil(P * G * hrc_output_cycles);
+ *   FNP: ceil(G * fnp_output_cycles) (0 when the NP owns no output).
+ * 0 when the NP owns no output column. */
+uint64_t npu_cost_output(const npu_np_config *cfg, const npu_cost_params *p);
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -190,6 +190,13 @@ npu_status npu_model_check_input(const npu_model *m, const npu_tensor *in, npu_e
 npu_status npu_model_forward(const npu_model *m, const npu_tensor *in, npu_tensor *out,
                              npu_tensor *per_layer, npu_err *err);
 
+/* Runs layer i alone (added for the engine's host model, H11): in[k] is the output of the
+ * layer's k-th inbound layer (for an input layer, in[0] is the model input; n_in = 1). out
+ * receives a new tensor of the layer's output shape. NPU_ERR_INPUT when i is out of range,
+ * the model is not finalized or an input shape differs from the inbound layer's output. */
+npu_status npu_model_forward_layer(const npu_model *m, uint32_t i, const npu_tensor *const *in,
+                                   uint32_t n_in, npu_tensor *out, npu_err *err);
+
 void npu_tensor_free(npu_tensor *t);
 static inline size_t npu_shape_size(npu_shape s) {
     return (size_t)s.x * s.y * s.c;

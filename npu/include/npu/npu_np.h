@@ -82,6 +82,22 @@ typedef struct npu_np_config {
         uint32_t filter_first, filter_count; /* output channels sent there */
         uint32_t col_first, col_count;       /* output columns sent there */
     } dest[32];               /* routing table (DEST_* registers) */
+    /* Added by the NP models (H10), derived at configure time (docs/timing-model.md,
+     * "NP formulas", ownership rule): */
+    npu_shape conv;            /* convolution output dims before pooling (dense: 1 x 1 x units) */
+    uint32_t buffer_bits;      /* v2 accumulator width (BITS.BUFFER); 0 on v1 */
+    int32_t pad_value;         /* value of padded input pixels (HRC; 0 otherwise) */
+    bool flip;                 /* real convolution (FLIP) */
+    bool transpose;            /* transposed convolution (Conv2DTranspose kinds) */
+    bool depthwise;            /* one filter per channel (DepthwiseConv2D kinds) */
+    uint32_t ext_addr;         /* FNP2: EXT_ADDR (bytes) */
+    uint32_t ext_words;        /* FNP2: EXT_WORDS (0 = internal weights) */
+    uint32_t out_col_first;    /* first output column this NP owns (emits) */
+    uint32_t out_col_count;    /* output columns owned (0 = the NP emits nothing) */
+    uint32_t conv_col_first;   /* first convolution column it computes */
+    uint32_t conv_col_count;   /* convolution columns computed (pool windows of owned columns) */
+    uint32_t need_col_first;   /* first input column its owned outputs depend on */
+    uint32_t need_col_count;   /* input columns accepted by push (slice + kernel halo) */
 } npu_np_config;
 
 /* Activity counters of one NP, accumulated over frames until reset. */
@@ -122,6 +138,10 @@ void npu_np_push(npu_np *np, const npu_event *ev, size_t n);
 /* Ends the frame: activation, pooling; appends the NP's output events (scan order x, y, c)
  * to out. */
 npu_status npu_np_end_frame(npu_np *np, npu_event_buf *out, npu_err *err);
+
+/* True when push() would accept an event at input column x (x inside the NP's need range,
+ * see npu_np_config.need_col_*). Lets the engine route only the events an NP consumes. */
+bool npu_np_accepts_col(const npu_np *np, uint32_t x);
 
 const npu_np_counters *npu_np_get_counters(const npu_np *np);
 void npu_np_reset_counters(npu_np *np);

@@ -107,6 +107,26 @@ bool akisim_model_output_is_u8(akisim_model *m);
  *   kernel shape. */
 akisim_status akisim_model_summary(akisim_model *m, char **text, akisim_error *err);
 
+/* How akisim_model_summary_mapped() maps the model (like the vendor's Model.map()). */
+typedef struct akisim_map_options {
+    const char *mesh;     /* preset ("akd1000"), generator ("gen:cnp=N,fnp=M") or mesh YAML */
+    const char *map_mode; /* "minimal", "allnps" or "hwpr"; NULL = "allnps" */
+    bool hw_only;         /* require one hardware sequence (else an error naming the layer) */
+    bool json;            /* JSON instead of text */
+} akisim_map_options;
+
+/* The mapped summary (malloc'd in *text; free()): the model mapped onto opt->mesh, printed
+ * as `akisim map` does — header table (input and output shapes, sequences, layers, NPs), per
+ * sequence a "HW/<first>-<last> (Hardware) - size: N bytes" banner (N: encoded size of a
+ * program holding that sequence alone), per layer name (type), output shape, kernel shape
+ * and NPs, then totals (NPs excluding the HRC, passes, program bytes, external memory
+ * bytes). JSON: the `akisim map --json` schema (docs/mapping.md) plus "input_bits",
+ * "input_signed", "layers" (count) and, per layer, "activation", "output_bits",
+ * "output_signed" and "kernel_pw_shape" (separable layers). Unknown mesh or map mode, or a
+ * model that cannot be mapped with hw_only: AKISIM_ERR_INPUT naming the layer and reason. */
+akisim_status akisim_model_summary_mapped(akisim_model *m, const akisim_map_options *opt,
+                                          char **text, akisim_error *err);
+
 /* Checks a batch without running it: every value against the model's input bits and sign;
  * the message names the numpy index (n, x, y, c) of the first offending value. */
 akisim_status akisim_model_check_inputs(akisim_model *m, size_t n, akisim_input_dtype dtype,

@@ -1,0 +1,729 @@
+/*
+ * sim_device: the programmable device model and the functional path of its host driver.
+ *
+ * program() copies the program (encode + strict decode against this mesh and IP version),
+ * instantiates one NP model per (pass, ident) its tracks address, writes every track's payload
+ * through the NP configuration port, attaches the external image and configures the NPs.
+ * forward() runs each frame sequence by sequence: software sequences (and NP-less layers
+ * such as InputData) on the host model, hardware layers on the NP models, layer by layer in
+ * index order. A hardware layer whose NPs receive from NPs of the same pass (DEST_* entries
+ * naming them) gets exactly those events: the sender's events in the entry's filter range
+ * and in its column range widened to the receiver's need range (kernel halo). Any other
+ * hardware layer is fed by the event DMA (HRC DMA for the HRC) with the producer layer's
+ * output as the host holds it. Outputs routed to the DMA (DEST.DMA) become the host-visible
+ * tensor of the layer. Every layer's output events are recorded (sim_record) for the timing
+ * model, which then runs on the record alone (sim_timing.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_engine_int.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static npu_status oom(npu_err *err) {
+    return npu_err_set(err, NPU_ERR_INTERNAL, "device: out of memory");
+}
+
+static bool ident_eq(mesh_ident a, mesh_ident b) {
+    return a.col == b.col && a.row == b.row && a.id == b.id;
+}
+
+static npu_np_kind kind_of(mesh_np_type t) {
+    switch (t) {
+    case MESH_NP_HRC:
+        return NPU_NP_HRC;
+    case MESH_NP_FNP2:
+    case MESH_NP_FNP3:
+        return NPU_NP_FNP;
+    default:
+        return NPU_NP_CNP;
+    }
+}
+
+npu_status sim_tensor_events(const npu_tensor *t, npu_event_buf *out, npu_err *err) {
+    const npu_shape s = t->shape;
+    size_t i = 0;
+    for (uint32_t x = 0; x < s.x; x++) {
+        for (uint32_t y = 0; y < s.y; y++) {
+            for (uint32_t c = 0; c < s.c; c++, i++) {
+                if (t->data[i] != 0) {
+                    npu_event e = {(uint16_t)x, (uint16_t)y, c, t->data[i]};
+                    npu_status st = npu_event_buf_push(out, e, err);
+                    if (st != NPU_OK) {
+                        return st;
+                    }
+                }
+            }
+        }
+    }
+    return NPU_OK;
+}
+
+static int ev_cmp(const void *a, const void *b) {
+    const npu_event *x = a, *y = b;
+    if (x->x != y->x) {
+        return x->x < y->x ? -1 : 1;
+    }
+    if (x->y != y->y) {
+        return x->y < y->y ? -1 : 1;
+    }
+    return x->c < y->c ? -1 : (x->c > y->c);
+}
+
+void sim_events_sort(npu_event_buf *b) {
+    if (b->n > 1) {
+        qsort(b->ev, b->n, sizeof *b->ev, ev_cmp);
+    }
+}
+
+/* ------------------------------------------------------------------ lifecycle */
+
+npu_status sim_device_new(const mesh_desc *mesh, const mesh_calib *calib, sim_device **out,
+                          npu_err *err) {
+    *out = NULL;
+    npu_status st = mesh_calib_validate(calib, err);
+    if (st != NPU_OK) {
+        return st;
+    }
+    sim_device *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return oom(err);
+    }
+    d->mesh = *mesh;
+    d->mesh.nps = calloc(mesh->n_nps + 1, sizeof *d->mesh.nps);
+    if (d->mesh.nps == NULL) {
+        free(d);
+        return oom(err);
+    }
+    if (mesh->n_nps) {
+        memcpy(d->mesh.nps, mesh->nps, mesh->n_nps * sizeof *mesh->nps);
+    }
+    d->calib = *calib;
+    d->mode = MESH_CLOCK_PERFORMANCE;
+    *out = d;
+    return NPU_OK;
+}
+
+void sim_device_unprogram(sim_device *d) {
+    for (uint32_t i = 0; i < d->n_nps; i++) {
+        npu_np_free(d->nps[i].np);
+    }
+    free(d->nps);
+    free(d->passes);
+    cmp_program_free(d->prog);
+    d->nps = NULL;
+    d->passes = NULL;
+    d->prog = NULL;
+    d->n_nps = d->n_passes = 0;
+    d->programmed = false;
+    d->host = NULL;
+    d->program_bytes = d->external_bytes = 0;
+    d->memory.usage = 0;
+}
+
+void sim_device_free(sim_device *d) {
+    if (d == NULL) {
+        return;
+    }
+    sim_device_unprogram(d);
+    sim_results_clear(&d->results);
+    sim_record_free(d->record);
+    free(d->mesh.nps);
+    free(d);
+}
+
+bool sim_device_programmed(const sim_device *d) {
+    return d->programmed;
+}
+
+void sim_device_set_clock_mode(sim_device *d, mesh_clock_mode mode) {
+    d->mode = mode < MESH_CLOCK_MODE_COUNT ? mode : MESH_CLOCK_PERFORMANCE;
+}
+
+mesh_clock_mode sim_device_clock_mode(const sim_device *d) {
+    return d->mode;
+}
+
+/* ------------------------------------------------------------------ programming */
+
+/* Index of the NP instance of pass `pass` at ident, or -1. */
+static int64_t find_np(const sim_device *d, uint32_t pass, mesh_ident id) {
+    const sim_pass_plan *pp = &d->passes[pass];
+    for (uint32_t i = pp->first_np; i < pp->first_np + pp->n_nps; i++) {
+        if (ident_eq(d->nps[i].ident, id)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Creates the NP instances of one pass and writes its tracks. */
+static npu_status program_pass(sim_device *d, uint32_t pass, npu_err *err) {
+    const cmp_prog_pass *pp = cmp_program_pass(d->prog, pass);
+    sim_pass_plan *plan = &d->passes[pass];
+    plan->seq = pp->sequence;
+    plan->first_np = d->n_nps;
+    size_t ext_n = 0;
+    const uint8_t *ext = cmp_program_ext(d->prog, &ext_n);
+    double conf = 0.0;
+    for (uint32_t k = 0; k < pp->n_tracks; k++) {
+        const cmp_prog_track *t = cmp_program_track(d->prog, pass, k);
+        int64_t i = find_np(d, pass, t->ident);
+        if (i < 0) {
+            sim_np_inst *n = &d->nps[d->n_nps];
+            memset(n, 0, sizeof *n);
+            n->np = npu_np_new(kind_of(t->type));
+            if (n->np == NULL) {
+                return oom(err);
+            }
+            n->ident = t->ident;
+            n->type = t->type;
+            n->seq = pp->sequence;
+            n->pass = pass;
+            i = d->n_nps++;
+            plan->n_nps++;
+        }
+        sim_np_inst *n = &d->nps[i];
+        const uint32_t *w = cmp_program_track_words(d->prog, t);
+        npu_status st = t->kind == CMP_TRACK_REGISTERS
+                            ? npu_np_write_regs(n->np, t->offset, w, t->n_words, err)
+                            : npu_np_write_sram(n->np, t->region, t->offset, w, t->n_words, err);
+        if (st != NPU_OK) {
+            return npu_err_prefix(err, "program: pass %u, NP (%u,%u,%u)", pass, t->ident.col,
+                                  t->ident.row, t->ident.id);
+        }
+        uint64_t bytes = ((uint64_t)t->n_words + 2u) * 4u;
+        n->track_bytes += bytes;
+        n->n_tracks++;
+        plan->conf_bytes += bytes;
+        conf += d->calib.conf_track_cycles + (double)bytes / d->calib.conf_dma_bytes_per_cycle +
+                d->calib.hop_cycles * (1.0 + abs((int)t->ident.col - d->mesh.dma_conf.col) +
+                                       abs((int)t->ident.row - d->mesh.dma_conf.row));
+    }
+    plan->conf_cycles = (uint64_t)(conf + 0.999999);
+    for (uint32_t i = plan->first_np; i < d->n_nps; i++) {
+        sim_np_inst *n = &d->nps[i];
+        npu_np_attach_external(n->np, ext, ext_n);
+        npu_status st = npu_np_configure(n->np, err);
+        if (st != NPU_OK) {
+            return npu_err_prefix(err, "program: pass %u, NP (%u,%u,%u)", pass, n->ident.col,
+                                  n->ident.row, n->ident.id);
+        }
+        n->cfg = npu_np_get_config(n->np);
+    }
+    return NPU_OK;
+}
+
+static npu_status program_decoded(sim_device *d, const npu_model *host, npu_err *err) {
+    const cmp_prog_info *info = cmp_program_info(d->prog);
+    if (host != NULL && npu_model_layer_count(host) != info->n_layers) {
+        return npu_err_set(err, NPU_ERR_INPUT,
+                           "program: built from a model of %u layers, host model has %u",
+                           info->n_layers, npu_model_layer_count(host));
+    }
+    for (uint32_t s = 0; s < cmp_program_sequence_count(d->prog); s++) {
+        const cmp_prog_sequence *q = cmp_program_sequence(d->prog, s);
+        if (q->backend == CMP_BACKEND_SOFTWARE && host == NULL) {
+            return npu_err_set(err, NPU_ERR_INPUT,
+                               "program: software sequence %s needs the model (host model)",
+                               q->name);
+        }
+    }
+    d->host = host;
+    d->n_passes = cmp_program_pass_count(d->prog);
+    uint32_t n_tracks = cmp_program_track_count(d->prog);
+    d->passes = calloc(d->n_passes + 1, sizeof *d->passes);
+    d->nps = calloc(n_tracks + 1, sizeof *d->nps);
+    if (d->passes == NULL || d->nps == NULL) {
+        return oom(err);
+    }
+    d->metrics = (sim_metrics){0, 0, 0};
+    for (uint32_t p = 0; p < d->n_passes; p++) {
+        npu_status st = program_pass(d, p, err);
+        if (st != NPU_OK) {
+            return st;
+        }
+        d->metrics.program_clk += d->passes[p].conf_cycles;
+    }
+    size_t ext_n = 0;
+    (void)cmp_program_ext(d->prog, &ext_n);
+    d->external_bytes = ext_n;
+    d->program_bytes = cmp_program_encoded_size(d->prog);
+    d->memory.usage = d->program_bytes;
+    d->memory.top = d->memory.usage > d->memory.top ? d->memory.usage : d->memory.top;
+    d->programmed = true;
+    return NPU_OK;
+}
+
+npu_status sim_device_program_bytes(sim_device *d, const uint8_t *bytes, size_t n,
+                                    const npu_model *host_model, npu_err *err) {
+    sim_device_unprogram(d);
+    cmp_program_expect ex = {(uint32_t)d->mesh.ip_version, d->mesh.name};
+    npu_status st = cmp_program_decode(bytes, n, &ex, &d->prog, err);
+    st = st ? st : program_decoded(d, host_model, err);
+    if (st != NPU_OK) {
+        sim_device_unprogram(d);
+    }
+    return st;
+}
+
+npu_status sim_device_program(sim_device *d, const cmp_program *p, const npu_model *host_model,
+                              npu_err *err) {
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    npu_status st = cmp_program_encode(p, &bytes, &n, err);
+    st = st ? st : sim_device_program_bytes(d, bytes, n, host_model, err);
+    free(bytes);
+    return st;
+}
+
+/* ------------------------------------------------------------------ record */
+
+npu_status sim_record_new(const sim_device *d, uint32_t n_frames, sim_record **out, npu_err *err) {
+    const cmp_prog_info *info = cmp_program_info(d->prog);
+    sim_record *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return oom(err);
+    }
+    r->n_frames = n_frames;
+    r->n_layers = info->n_layers;
+    r->in_shape = info->in_shape;
+    r->layers = calloc(r->n_layers + 1, sizeof *r->layers);
+    r->input = calloc(n_frames + 1, sizeof *r->input);
+    r->events = calloc((size_t)n_frames * r->n_layers + 1, sizeof *r->events);
+    if (r->layers == NULL || r->input == NULL || r->events == NULL) {
+        sim_record_free(r);
+        return oom(err);
+    }
+    for (uint32_t l = 0; l < r->n_layers; l++) {
+        sim_layer_rec *lr = &r->layers[l];
+        snprintf(lr->name, sizeof lr->name, "layer_%u", l);
+        snprintf(lr->type, sizeof lr->type, "?");
+        lr->producer = l == 0 ? SIM_NO_LAYER : l - 1;
+        if (d->host != NULL) {
+            const npu_layer *hl = npu_model_layer(d->host, l);
+            snprintf(lr->name, sizeof lr->name, "%s", hl->name);
+            snprintf(lr->type, sizeof lr->type, "%s", npu_layer_type_name(hl->type));
+            lr->in_shape = hl->in_shape;
+            lr->out_shape = hl->out_shape;
+            lr->producer = hl->n_inbound ? hl->inbound[0] : SIM_NO_LAYER;
+        }
+    }
+    for (uint32_t i = 0; i < d->n_nps; i++) {
+        const npu_np_config *c = d->nps[i].cfg;
+        if (c->layer_index < r->n_layers) {
+            sim_layer_rec *lr = &r->layers[c->layer_index];
+            lr->in_shape = c->in;
+            lr->out_shape = c->out;
+            if (d->host == NULL) {
+                snprintf(lr->type, sizeof lr->type, "%s", npu_layer_type_name(c->layer));
+            }
+        }
+    }
+    if (r->n_layers > 0 && d->host == NULL && r->layers[0].out_shape.x == 0) {
+        r->layers[0].out_shape = info->in_shape; /* InputData */
+        r->layers[0].in_shape = info->in_shape;
+        r->layers[0].producer = SIM_NO_LAYER;
+        snprintf(r->layers[0].type, sizeof r->layers[0].type, "InputData");
+    }
+    *out = r;
+    return NPU_OK;
+}
+
+/* ------------------------------------------------------------------ functional forward */
+
+/* Per-frame working state. */
+typedef struct sim_frame {
+    npu_tensor *store;     /* per layer: host-visible output (data NULL when none) */
+    npu_event_buf *np_out; /* per NP instance: output events of this frame */
+    npu_event_buf tmp;     /* scratch */
+} sim_frame;
+
+/* Input of layer l as the host holds it (the model input for SIM_NO_LAYER). */
+static const npu_tensor *host_input(const sim_record *r, const sim_frame *f, const npu_tensor *in,
+                                    uint32_t l) {
+    uint32_t p = r->layers[l].producer;
+    return p == SIM_NO_LAYER ? in : &f->store[p];
+}
+
+static npu_status run_host_layer(sim_device *d, sim_record *r, sim_frame *f, const npu_tensor *in,
+                                 uint32_t l, npu_err *err) {
+    if (d->host == NULL) {
+        if (l == 0 || r->layers[l].producer == SIM_NO_LAYER) { /* InputData */
+            size_t n = npu_shape_size(in->shape);
+            f->store[l].shape = in->shape;
+            f->store[l].data = malloc((n ? n : 1) * sizeof(int32_t));
+            if (f->store[l].data == NULL) {
+                return oom(err);
+            }
+            memcpy(f->store[l].data, in->data, n * sizeof(int32_t));
+            return NPU_OK;
+        }
+        return npu_err_set(err, NPU_ERR_INPUT,
+                           "device: layer %u has no NP and runs on the host: the model is "
+                           "needed",
+                           l);
+    }
+    const npu_layer *hl = npu_model_layer(d->host, l);
+    const npu_tensor *ins[NPU_MAX_INBOUND];
+    uint32_t n_in = hl->n_inbound ? hl->n_inbound : 1;
+    for (uint32_t k = 0; k < n_in; k++) {
+        ins[k] = hl->n_inbound ? &f->store[hl->inbound[k]] : in;
+        if (ins[k]->data == NULL) {
+            return npu_err_set(err, NPU_ERR_INTERNAL,
+                               "device: input of layer '%s' is not available on the host",
+                               hl->name);
+        }
+    }
+    return npu_model_forward_layer(d->host, l, ins, n_in, &f->store[l], err);
+}
+
+/* Pushes the events of b accepted by NP n's need range. */
+static void push_need(sim_np_inst *n, const npu_event_buf *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        if (npu_np_accepts_col(n->np, b->ev[i].x)) {
+            npu_np_push(n->np, &b->ev[i], 1);
+        }
+    }
+}
+
+/* Delivers what the senders of pass `pass` route to NP t (DEST_* entries naming it);
+ * returns whether any sender names it. */
+static bool deliver_routed(sim_device *d, sim_frame *f, uint32_t pass, uint32_t t) {
+    const sim_pass_plan *pp = &d->passes[pass];
+    sim_np_inst *dst = &d->nps[t];
+    const npu_np_config *tc = dst->cfg;
+    bool any = false;
+    for (uint32_t q = pp->first_np; q < pp->first_np + pp->n_nps; q++) {
+        const npu_np_config *qc = d->nps[q].cfg;
+        for (uint32_t k = 0; k < qc->n_dest; k++) {
+            if (qc->dest[k].dma || qc->dest[k].col != dst->ident.col ||
+                qc->dest[k].row != dst->ident.row || qc->dest[k].id != dst->ident.id) {
+                continue;
+            }
+            any = true;
+            uint32_t f0 = qc->dest[k].filter_first, f1 = f0 + qc->dest[k].filter_count;
+            uint32_t c0 = qc->dest[k].col_first, c1 = c0 + qc->dest[k].col_count;
+            uint32_t n0 = tc->need_col_first, n1 = n0 + tc->need_col_count;
+            c0 = n1 > n0 && n0 < c0 ? n0 : c0; /* widen by the receiver's kernel halo */
+            c1 = n1 > c1 ? n1 : c1;
+            const npu_event_buf *b = &f->np_out[q];
+            for (size_t i = 0; i < b->n; i++) {
+                const npu_event *e = &b->ev[i];
+                if (e->c >= f0 && e->c < f1 && e->x >= c0 && e->x < c1) {
+                    npu_np_push(dst->np, e, 1);
+                }
+            }
+        }
+    }
+    return any;
+}
+
+/* Collects NP q's events routed to the event DMA into the layer's host tensor. */
+static npu_status collect_dma(sim_frame *f, const sim_np_inst *n, uint32_t q, npu_tensor *t,
+                              bool *any, npu_err *err) {
+    const npu_np_config *c = n->cfg;
+    for (uint32_t k = 0; k < c->n_dest; k++) {
+        if (!c->dest[k].dma) {
+            continue;
+        }
+        if (t->data == NULL) {
+            size_t sz = npu_shape_size(c->out);
+            t->shape = c->out;
+            t->data = calloc(sz ? sz : 1, sizeof(int32_t));
+            if (t->data == NULL) {
+                return oom(err);
+            }
+        }
+        *any = true;
+        uint32_t f0 = c->dest[k].filter_first, f1 = f0 + c->dest[k].filter_count;
+        uint32_t c0 = c->dest[k].col_first, c1 = c0 + c->dest[k].col_count;
+        const npu_event_buf *b = &f->np_out[q];
+        for (size_t i = 0; i < b->n; i++) {
+            const npu_event *e = &b->ev[i];
+            if (e->c >= f0 && e->c < f1 && e->x >= c0 && e->x < c1 && e->x < c->out.x &&
+                e->y < c->out.y && e->c < c->out.c) {
+                t->data[((size_t)e->x * c->out.y + e->y) * c->out.c + e->c] = e->value;
+            }
+        }
+    }
+    return NPU_OK;
+}
+
+/* Runs hardware layer l of pass `pass` for one frame. */
+static npu_status run_hw_layer(sim_device *d, sim_record *r, sim_frame *f, const npu_tensor *in,
+                               uint32_t pass, uint32_t l, npu_err *err) {
+    const sim_pass_plan *pp = &d->passes[pass];
+    uint32_t lo = pp->first_np, hi = pp->first_np + pp->n_nps;
+    bool routed = false;
+    for (uint32_t t = lo; t < hi; t++) {
+        if (d->nps[t].cfg->layer_index == l) {
+            npu_np_begin_frame(d->nps[t].np);
+            routed = deliver_routed(d, f, pass, t) || routed;
+        }
+    }
+    if (!routed) { /* event DMA (or HRC DMA): the producer's output as the host holds it */
+        const npu_tensor *src = host_input(r, f, in, l);
+        if (src->data == NULL) {
+            return npu_err_set(err, NPU_ERR_INTERNAL,
+                               "device: input of layer %u did not leave the mesh", l);
+        }
+        f->tmp.n = 0;
+        npu_status st = sim_tensor_events(src, &f->tmp, err);
+        if (st != NPU_OK) {
+            return st;
+        }
+        for (uint32_t t = lo; t < hi; t++) {
+            if (d->nps[t].cfg->layer_index == l) {
+                push_need(&d->nps[t], &f->tmp);
+            }
+        }
+    }
+    bool any_dma = false;
+    for (uint32_t t = lo; t < hi; t++) {
+        if (d->nps[t].cfg->layer_index != l) {
+            continue;
+        }
+        f->np_out[t].n = 0;
+        npu_status st = npu_np_end_frame(d->nps[t].np, &f->np_out[t], err);
+        st = st ? st : collect_dma(f, &d->nps[t], t, &f->store[l], &any_dma, err);
+        if (st != NPU_OK) {
+            return st;
+        }
+    }
+    return NPU_OK;
+}
+
+/* Appends every NP output of layer l (pass) to the record stream, in scan order. */
+static npu_status record_hw_layer(const sim_device *d, const sim_frame *f, uint32_t pass,
+                                  uint32_t l, npu_event_buf *out, npu_err *err) {
+    const sim_pass_plan *pp = &d->passes[pass];
+    for (uint32_t t = pp->first_np; t < pp->first_np + pp->n_nps; t++) {
+        if (d->nps[t].cfg->layer_index != l) {
+            continue;
+        }
+        for (size_t i = 0; i < f->np_out[t].n; i++) {
+            npu_status st = npu_event_buf_push(out, f->np_out[t].ev[i], err);
+            if (st != NPU_OK) {
+                return st;
+            }
+        }
+    }
+    sim_events_sort(out);
+    return NPU_OK;
+}
+
+/* Pass of hardware layer l within sequence s, or -1 when no NP computes it. */
+static int64_t layer_pass(const sim_device *d, uint32_t s, uint32_t l) {
+    for (uint32_t i = 0; i < d->n_nps; i++) {
+        if (d->nps[i].seq == s && d->nps[i].cfg->layer_index == l) {
+            return d->nps[i].pass;
+        }
+    }
+    return -1;
+}
+
+static npu_status run_frame(sim_device *d, sim_record *r, sim_frame *f, uint32_t fi,
+                            const npu_tensor *in, npu_err *err) {
+    npu_status st = sim_tensor_events(in, &r->input[fi], err);
+    for (uint32_t s = 0; st == NPU_OK && s < cmp_program_sequence_count(d->prog); s++) {
+        const cmp_prog_sequence *q = cmp_program_sequence(d->prog, s);
+        for (uint32_t l = q->first_layer; st == NPU_OK && l <= q->last_layer; l++) {
+            npu_event_buf *rec = &r->events[(size_t)fi * r->n_layers + l];
+            int64_t pass = q->backend == CMP_BACKEND_SOFTWARE ? -1 : layer_pass(d, s, l);
+            if (pass < 0) {
+                st = run_host_layer(d, r, f, in, l, err);
+                st = st ? st : sim_tensor_events(&f->store[l], rec, err);
+            } else {
+                st = run_hw_layer(d, r, f, in, (uint32_t)pass, l, err);
+                st = st ? st : record_hw_layer(d, f, (uint32_t)pass, l, rec, err);
+            }
+            r->total_events += rec->n;
+            if (st == NPU_OK && r->total_events > d->calib.max_events) {
+                st = npu_err_set(err, NPU_ERR_INPUT,
+                                 "run: more than max_events = %llu events (layer %u, frame %u); "
+                                 "raise the budget in the calibration",
+                                 (unsigned long long)d->calib.max_events, l, fi);
+            }
+        }
+    }
+    return st;
+}
+
+static npu_status check_input(const sim_device *d, const npu_tensor *in, size_t i, npu_err *err) {
+    const cmp_prog_info *info = cmp_program_info(d->prog);
+    if (in->data == NULL || in->shape.x != info->in_shape.x || in->shape.y != info->in_shape.y ||
+        in->shape.c != info->in_shape.c) {
+        return npu_err_set(err, NPU_ERR_INPUT,
+                           "input %zu: shape (%u, %u, %u), the program expects (%u, %u, %u)", i,
+                           in->shape.x, in->shape.y, in->shape.c, info->in_shape.x,
+                           info->in_shape.y, info->in_shape.c);
+    }
+    int64_t lo = info->in_signed ? -(1LL << (info->in_bits - 1)) : 0;
+    int64_t hi = info->in_signed ? (1LL << (info->in_bits - 1)) - 1 : (1LL << info->in_bits) - 1;
+    size_t n = npu_shape_size(in->shape);
+    for (size_t k = 0; k < n; k++) {
+        if (in->data[k] < lo || in->data[k] > hi) {
+            return npu_err_set(err, NPU_ERR_INPUT,
+                               "input %zu: value %d at flat index %zu is outside the %u-bit "
+                               "%s input range",
+                               i, in->data[k], k, info->in_bits,
+                               info->in_signed ? "signed" : "unsigned");
+        }
+    }
+    return NPU_OK;
+}
+
+static void frame_clear(sim_frame *f, uint32_t n_layers, uint32_t n_nps) {
+    for (uint32_t l = 0; l < n_layers; l++) {
+        npu_tensor_free(&f->store[l]);
+    }
+    for (uint32_t i = 0; i < n_nps; i++) {
+        f->np_out[i].n = 0;
+    }
+}
+
+npu_status sim_device_forward(sim_device *d, const npu_tensor *inputs, size_t n,
+                              npu_tensor *outputs, npu_err *err) {
+    if (!d->programmed) {
+        return npu_err_set(err, NPU_ERR_INPUT, "device: not programmed");
+    }
+    if (n == 0 || n > UINT32_MAX) {
+        return npu_err_set(err, NPU_ERR_INPUT, "device: %zu frames", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        outputs[i].data = NULL;
+        npu_status st = check_input(d, &inputs[i], i, err);
+        if (st != NPU_OK) {
+            return st;
+        }
+    }
+    sim_record *r = NULL;
+    npu_status st = sim_record_new(d, (uint32_t)n, &r, err);
+    if (st != NPU_OK) {
+        return st;
+    }
+    for (uint32_t i = 0; i < d->n_nps; i++) {
+        npu_np_reset_counters(d->nps[i].np);
+    }
+    sim_frame f = {0};
+    f.store = calloc(r->n_layers + 1, sizeof *f.store);
+    f.np_out = calloc(d->n_nps + 1, sizeof *f.np_out);
+    if (f.store == NULL || f.np_out == NULL) {
+        st = oom(err);
+    }
+    uint32_t last = r->n_layers ? r->n_layers - 1 : 0;
+    for (size_t i = 0; st == NPU_OK && i < n; i++) {
+        st = run_frame(d, r, &f, (uint32_t)i, &inputs[i], err);
+        if (st == NPU_OK && f.store[last].data == NULL) {
+            st = npu_err_set(err, NPU_ERR_INTERNAL, "device: the model output never left the mesh");
+        }
+        if (st == NPU_OK) {
+            outputs[i] = f.store[last];
+            f.store[last].data = NULL;
+        }
+        frame_clear(&f, r->n_layers, d->n_nps);
+    }
+    if (f.store != NULL) {
+        frame_clear(&f, r->n_layers, d->n_nps);
+    }
+    for (uint32_t i = 0; f.np_out != NULL && i < d->n_nps; i++) {
+        npu_event_buf_free(&f.np_out[i]);
+    }
+    npu_event_buf_free(&f.tmp);
+    free(f.store);
+    free(f.np_out);
+    /* memory: program + the batch's input and output buffers during the run */
+    const cmp_prog_info *info = cmp_program_info(d->prog);
+    uint64_t io = npu_shape_size(info->in_shape) + npu_shape_size(info->out_shape) * 4u;
+    uint64_t top = d->program_bytes + io * n;
+    d->memory.top = top > d->memory.top ? top : d->memory.top;
+    d->memory.usage = d->program_bytes;
+    st = st ? st : sim_timing_run(d, r, err);
+    if (st != NPU_OK) {
+        for (size_t i = 0; i < n; i++) {
+            npu_tensor_free(&outputs[i]);
+        }
+        sim_record_free(r);
+        return st;
+    }
+    sim_record_free(d->record);
+    d->record = r;
+    return NPU_OK;
+}
+
+npu_status sim_device_replay(sim_device *d, const sim_record *rec, npu_err *err) {
+    if (!d->programmed) {
+        return npu_err_set(err, NPU_ERR_INPUT, "device: not programmed");
+    }
+    const cmp_prog_info *info = cmp_program_info(d->prog);
+    if (rec->n_layers != info->n_layers || rec->in_shape.x != info->in_shape.x ||
+        rec->in_shape.y != info->in_shape.y || rec->in_shape.c != info->in_shape.c) {
+        return npu_err_set(err, NPU_ERR_INPUT,
+                           "replay: the record (%u layers) does not fit the program (%u layers)",
+                           rec->n_layers, info->n_layers);
+    }
+    for (uint32_t i = 0; i < d->n_nps; i++) {
+        const npu_np_config *c = d->nps[i].cfg;
+        const sim_layer_rec *lr = &rec->layers[c->layer_index < rec->n_layers ? c->layer_index : 0];
+        if (c->layer_index >= rec->n_layers || lr->out_shape.x != c->out.x ||
+            lr->out_shape.y != c->out.y || lr->out_shape.c != c->out.c) {
+            return npu_err_set(err, NPU_ERR_INPUT,
+                               "replay: layer %u of the record does not have the program's "
+                               "output shape",
+                               c->layer_index);
+        }
+    }
+    return sim_timing_run(d, rec, err);
+}
+
+sim_metrics sim_device_metrics(const sim_device *d) {
+    return d->metrics;
+}
+
+sim_memory sim_device_memory(const sim_device *d) {
+    return d->memory;
+}
+
+void sim_device_reset_top_memory(sim_device *d) {
+    d->memory.top = d->memory.usage;
+}
+
+const sim_results *sim_device_results(const sim_device *d) {
+    return d->have_results ? &d->results : NULL;
+}
+
+npu_status sim_device_take_results(sim_device *d, sim_results *out, npu_err *err) {
+    if (!d->have_results) {
+        return npu_err_set(err, NPU_ERR_INPUT, "device: no results (nothing ran)");
+    }
+    *out = d->results;
+    memset(&d->results, 0, sizeof d->results);
+    d->have_results = false;
+    return NPU_OK;
+}
+
+const sim_record *sim_device_record(const sim_device *d) {
+    return d->record;
+}
+
+sim_record *sim_device_take_record(sim_device *d) {
+    sim_record *r = d->record;
+    d->record = NULL;
+    return r;
+}
+
+bool sim_device_np_counters(const sim_device *d, uint32_t pass, mesh_ident ident,
+                            npu_np_counters *out) {
+    if (!d->programmed || pass >= d->n_passes) {
+        return false;
+    }
+    int64_t i = find_np(d, pass, ident);
+    if (i < 0) {
+        return false;
+    }
+    *out = *npu_np_get_counters(d->nps[i].np);
+    return true;
+}
