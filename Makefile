@@ -36,6 +36,7 @@ test: test-plain test-asan
 bench: build
 	@$(BUILD)/bench/akisim-bench
 	@$(BUILD)/bench/akisim-bench-mapper
+	@$(BUILD)/bench/akisim-bench-engine
 
 format:
 	@find npu mesh compiler sim test bench rtl -name '*.[ch]' -o -name '*.cpp' | xargs clang-format -i

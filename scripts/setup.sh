@@ -6,7 +6,8 @@
 set -eu
 
 PKGS="cmake make gcc g++ pkg-config googletest libgtest-dev libfyaml-dev libzip-dev \
-libdnnl-dev clang libclang-rt-14-dev clang-format"
+libdnnl-dev clang libclang-rt-14-dev clang-format zlib1g-dev dataset-fashion-mnist verilator \
+gnuplot-nox chromium"
 
 missing=""
 for p in $PKGS; do

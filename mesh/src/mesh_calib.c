@@ -75,6 +75,8 @@ static const mesh_calib_field mesh_calib_table[] = {
     F64("np.fnp_event_cycles", np.fnp_event_cycles, MESH_CR_POS, "cycles/event/group"),
     U32("np.fnp_unit_lanes", np.fnp_unit_lanes, MESH_CR_POS, "units"),
     F64("np.fnp_output_cycles", np.fnp_output_cycles, MESH_CR_NONNEG, "cycles/group"),
+    F64("np.cnp_pw_channels_per_cycle", np.cnp_pw_channels_per_cycle, MESH_CR_POS,
+        "channels/cycle/group"),
     CLOCK("Performance", MESH_CLOCK_PERFORMANCE),
     CLOCK("Economy", MESH_CLOCK_ECONOMY),
     CLOCK("LowPower", MESH_CLOCK_LOWPOWER),
@@ -87,7 +89,7 @@ _Static_assert(MESH_CALIB_N_FIELDS <= MESH_CALIB_MAX_FIELDS, "raise MESH_CALIB_M
 _Static_assert(sizeof(mesh_calib) == offsetof(mesh_calib, max_events) + sizeof(uint64_t),
                "new mesh_calib field: add it to mesh_calib_table");
 _Static_assert(sizeof(npu_cost_params) ==
-                   offsetof(npu_cost_params, fnp_output_cycles) + sizeof(double),
+                   offsetof(npu_cost_params, cnp_pw_channels_per_cycle) + sizeof(double),
                "new npu_cost_params field: add it to mesh_calib_table");
 
 static const char *const mesh_clock_names[MESH_CLOCK_MODE_COUNT] = {"Performance", "Economy",

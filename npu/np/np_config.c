@@ -49,11 +49,19 @@ void np_free_decoded(npu_np *np) {
         free(*arr[i]);
         *arr[i] = NULL;
     }
-    free(np->ishift);
-    free(np->pot);
-    np->ishift = NULL;
-    np->pot = NULL;
-    np->pot_n = 0;
+    int32_t **arr2[] = {&np->inbuf, &np->levels, &np->row};
+    for (size_t i = 0; i < sizeof arr2 / sizeof arr2[0]; i++) {
+        free(*arr2[i]);
+        *arr2[i] = NULL;
+    }
+    uint32_t **arr3[] = {&np->ishift, &np->pot, &np->hits_x, &np->hits_y, &np->pw};
+    for (size_t i = 0; i < sizeof arr3 / sizeof arr3[0]; i++) {
+        free(*arr3[i]);
+        *arr3[i] = NULL;
+    }
+    np->pot_n = np->inbuf_n = 0;
+    np->n_levels = 0;
+    np->gather = np->dirty = false;
     np->configured = false;
 }
 
@@ -539,7 +547,10 @@ static npu_status alloc_potentials(npu_np *np, npu_err *err) {
         np->pot_n = c->filter_count;
     }
     np->pot = calloc(np->pot_n + 1, sizeof *np->pot);
-    return np->pot == NULL ? np_oom(err) : NPU_OK;
+    if (np->pot == NULL) {
+        return np_oom(err);
+    }
+    return np->kind == NPU_NP_FNP ? NPU_OK : np_conv_prepare(np, err);
 }
 
 npu_status np_decode(npu_np *np, npu_err *err) {

@@ -1,18 +1,37 @@
 /*
- * np_conv: the HRC and CNP models: event-driven convolution into potentials, then at the end
- * of the frame the layer's output pipeline over the NP's owned output columns.
+ * np_conv: the HRC and CNP models: convolution of the events an NP receives into the
+ * potentials of its slice, then at the end of the frame the layer's output pipeline over the
+ * NP's owned output columns.
  *
- * Each accepted event (x, y, c, v) scatters v * w into every convolution position of the
- * NP's column range whose window holds (x, y): forward convolutions (kernel flipped when
- * FLIP) and transposed ones (out = in * s + t - pad); Convolutional / Conv2D update all the
- * NP's filters (filters innermost), DepthwiseConv2D the event's own channel, and
- * SeparableConvolutional a per-channel depthwise potential whose pointwise product with the
- * NP's filters is taken at the end of the frame (exactly op_separable_convolutional.c).
- * Potentials are uint32 (wrap modulo 2^32), so arrival order never matters. At the end the
- * HRC adds the padded pixels' contribution (padding_value), v2 layers wrap / add the bias /
- * saturate, then max pooling or the global sum, then the v1 activation or the v2 output
- * stage, with the golden scalar helpers (npu_kernels.h). Output events are emitted in scan
- * order (x, y, c) for non-zero values only.
+ * Forward convolutions (HRC, CNP: Convolutional / Conv2D / InputConvolutional kinds,
+ * DepthwiseConv2D, SeparableConvolutional) gather: each accepted event (x, y, c, v) is
+ * added into the NP's input tile (its need columns x all rows x its channels, uint32 wrap)
+ * and counted with per-column and per-row tap tables; at the end of the frame the tile is
+ * convolved for the NP's convolution columns and filters by the golden kernels
+ * (npu_conv2d, npu_depthwise2d: VNNI for 8-bit data, generic wrap arithmetic otherwise),
+ * with the tile's column offset folded into the kernel's padding. The tile covers every
+ * input column the NP's convolution columns read that exists, so every position outside it
+ * is true padding (padding_value on the HRC). Transposed kinds scatter each event into the
+ * potentials instead (out = in * s + t - pad). Both are exact: products and sums are uint32
+ * (wrap modulo 2^32), so neither the order of events nor duplicates (values add) change the
+ * result. SeparableConvolutional keeps per-channel depthwise potentials whose pointwise
+ * product with the NP's filters is taken at the end of the frame (exactly
+ * op_separable_convolutional.c).
+ *
+ * Output stage: v2 layers wrap / add the bias / saturate, then max pooling (per output
+ * position, all filters at once) or the global sum, then the v1 activation (levels method
+ * below) or the v2 output stage with the golden scalar helpers (npu_kernels.h). Output
+ * events are emitted in scan order (x, y, c) for non-zero values only.
+ *
+ * v1 activation levels: for act_bits b, min(2^b - 1, ceil((p - T) / s)) when p > T, else 0,
+ * equals the number of levels T + n * s (n = 0 .. 2^b - 2) that p exceeds (ceil(d / s) for
+ * d > 0 counts the n >= 0 with n * s < d). The levels are computed once at configure time
+ * in 64 bits and clipped to INT32_MAX (no int32 potential exceeds it), so the count is exact
+ * and needs no division.
+ *
+ * Counters (per event, independent of the compute method): events_in and one SRAM write
+ * per accepted event; per kernel hit (taps landing in the NP's convolution columns and
+ * rows) one weight row read and `per` synaptic operations and potential writes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +39,16 @@
 #include "np_internal.h"
 #include "npu_kernels.h"
 
+#define NP_LEVELS_MAX_BITS 4u /* largest act_bits whose activation uses the levels method */
+
 /* One kernel tap hit along an axis: the output coordinate and the weight tap used. */
 typedef struct np_hit {
     uint32_t o; /* convolution coordinate */
     uint32_t t; /* weight index along the axis (flip applied) */
 } np_hit;
 
-/* Taps of input coordinate i along one axis landing in [lo, hi]; returns the count. */
+/* Taps of input coordinate i along one axis landing in [lo, hi]; returns the count and,
+ * when h is not NULL, fills the hits (k <= 15: the KERNEL fields are 4 bits). */
 static uint32_t axis_hits(const npu_np_config *c, bool along_x, int64_t i, int64_t lo, int64_t hi,
                           np_hit *h) {
     uint32_t k = along_x ? c->kx : c->ky, s = along_x ? c->sx : c->sy;
@@ -44,8 +66,10 @@ static uint32_t axis_hits(const npu_np_config *c, bool along_x, int64_t i, int64
             o = d / s;
         }
         if (o >= lo && o <= hi) {
-            h[n].o = (uint32_t)o;
-            h[n].t = c->flip ? k - 1 - t : t;
+            if (h != NULL) {
+                h[n].o = (uint32_t)o;
+                h[n].t = c->flip ? k - 1 - t : t;
+            }
             n++;
         }
     }
@@ -53,32 +77,103 @@ static uint32_t axis_hits(const npu_np_config *c, bool along_x, int64_t i, int64
 }
 
 /* Adds v * w[0..n) into p[0..n) modulo 2^32. */
-static void axpy(uint32_t *p, uint32_t v, const int32_t *w, uint32_t n) {
+static void axpy(uint32_t *restrict p, uint32_t v, const int32_t *restrict w, uint32_t n) {
     for (uint32_t f = 0; f < n; f++) {
         p[f] += v * (uint32_t)w[f];
     }
 }
 
-void np_conv_push(npu_np *np, const npu_event *e) {
+static bool is_sep(const npu_np_config *c) {
+    return c->layer == NPU_SEPARABLE_CONVOLUTIONAL;
+}
+
+/* ---------------------------------------------------------------- configure-time tables */
+
+/* v1 activation levels (see the header); n_levels = 0 when the method does not apply. */
+static npu_status prepare_levels(npu_np *np, npu_err *err) {
+    const npu_np_config *c = &np->cfg;
+    uint32_t fc = c->filter_count;
+    np->n_levels = 0;
+    if (c->version != 1 || !c->activation || c->out_bits == 0 || c->out_bits > NP_LEVELS_MAX_BITS ||
+        fc == 0) {
+        return NPU_OK;
+    }
+    uint32_t nl = (1u << c->out_bits) - 1u;
+    np->levels = malloc((size_t)nl * fc * sizeof *np->levels);
+    if (np->levels == NULL) {
+        return npu_err_set(err, NPU_ERR_INTERNAL, "NP: out of memory");
+    }
+    for (uint32_t n = 0; n < nl; n++) {
+        for (uint32_t f = 0; f < fc; f++) {
+            int64_t l = (int64_t)np->thr[f] + (int64_t)n * np->step[f];
+            np->levels[(size_t)n * fc + f] = l > INT32_MAX ? INT32_MAX : (int32_t)l;
+        }
+    }
+    np->n_levels = nl;
+    return NPU_OK;
+}
+
+npu_status np_conv_prepare(npu_np *np, npu_err *err) {
+    const npu_np_config *c = &np->cfg;
+    uint32_t fc = c->filter_count;
+    np->hits_x = calloc((size_t)c->need_col_count + 1, sizeof *np->hits_x);
+    np->hits_y = calloc((size_t)c->in.y + 1, sizeof *np->hits_y);
+    np->row = calloc(2 * (size_t)fc + 1, sizeof *np->row); /* values + level counts */
+    if (np->hits_x == NULL || np->hits_y == NULL || np->row == NULL) {
+        return npu_err_set(err, NPU_ERR_INTERNAL, "NP: out of memory");
+    }
+    int64_t x_lo = c->conv_col_first, x_hi = (int64_t)c->conv_col_first + c->conv_col_count - 1;
+    for (uint32_t i = 0; i < c->need_col_count; i++) {
+        np->hits_x[i] = axis_hits(c, true, (int64_t)c->need_col_first + i, x_lo, x_hi, NULL);
+    }
+    for (uint32_t y = 0; y < c->in.y; y++) {
+        np->hits_y[y] = axis_hits(c, false, y, 0, (int64_t)c->conv.y - 1, NULL);
+    }
+    /* gather when the tile starts at or after the first column the kernel reads */
+    int64_t pad_tile = (int64_t)c->pad_x + c->need_col_first - (int64_t)c->conv_col_first * c->sx;
+    np->gather = !c->transpose && c->out_col_count > 0 && c->need_col_count > 0 && pad_tile >= 0 &&
+                 (uint64_t)c->need_col_first + c->need_col_count <= c->in.x;
+    if (np->gather) {
+        np->pad_x_tile = (uint32_t)pad_tile;
+        np->in_c0 = c->depthwise ? c->filter_first : 0;
+        np->in_cn = c->depthwise ? fc : c->in.c;
+        np->inbuf_n = (size_t)c->need_col_count * c->in.y * np->in_cn;
+        np->inbuf = calloc(np->inbuf_n + 1, sizeof *np->inbuf);
+        if (np->inbuf == NULL) {
+            return npu_err_set(err, NPU_ERR_INTERNAL, "NP: out of memory");
+        }
+    }
+    if (is_sep(c) && c->out_col_count > 0) {
+        np->pw = malloc(((size_t)c->conv_col_count * c->conv.y * fc + 1) * sizeof *np->pw);
+        if (np->pw == NULL) {
+            return npu_err_set(err, NPU_ERR_INTERNAL, "NP: out of memory");
+        }
+    }
+    return prepare_levels(np, err);
+}
+
+void np_conv_clear(npu_np *np) {
+    if (np->gather) {
+        if (np->dirty) {
+            memset(np->inbuf, 0, np->inbuf_n * sizeof *np->inbuf);
+        }
+    } else if (np->pot != NULL) {
+        memset(np->pot, 0, np->pot_n * sizeof *np->pot);
+    }
+    np->dirty = false;
+}
+
+/* ---------------------------------------------------------------- events */
+
+/* Scatters one event (transposed kinds): v * w into every position its taps reach. */
+static void scatter(npu_np *np, const npu_event *e, uint32_t v) {
     const npu_np_config *c = &np->cfg;
     uint32_t ch = e->c, fc = c->filter_count;
-    if (e->x < c->need_col_first || e->x >= c->need_col_first + c->need_col_count ||
-        e->y >= c->in.y || ch >= c->in.c ||
-        (c->depthwise && (ch < c->filter_first || ch >= c->filter_first + fc))) {
-        return;
-    }
-    np->cnt.events_in++;
-    np->cnt.sram_writes++; /* the event enters the input buffer */
-    uint32_t v = np_input_value(np, e->value, ch);
-    if (v == 0) {
-        return;
-    }
     np_hit hx[16], hy[16];
     int64_t x_lo = c->conv_col_first, x_hi = (int64_t)c->conv_col_first + c->conv_col_count - 1;
     uint32_t nx = axis_hits(c, true, e->x, x_lo, x_hi, hx);
     uint32_t ny = axis_hits(c, false, e->y, 0, (int64_t)c->conv.y - 1, hy);
-    bool sep = c->layer == NPU_SEPARABLE_CONVOLUTIONAL;
-    uint32_t per = (c->depthwise || sep) ? 1u : fc;
+    bool sep = is_sep(c);
     for (uint32_t a = 0; a < nx; a++) {
         for (uint32_t b = 0; b < ny; b++) {
             size_t tap = (size_t)hx[a].t * c->ky + hy[b].t;
@@ -93,13 +188,65 @@ void np_conv_push(npu_np *np, const npu_event *e) {
             }
         }
     }
-    uint64_t hits = (uint64_t)nx * ny;
-    np->cnt.synops += hits * per;
-    np->cnt.sram_reads += hits * np->row_words;
-    np->cnt.sram_writes += hits * per;
 }
 
-/* HRC: contribution of padded pixels (padding_value) to every computed position. */
+void np_conv_push(npu_np *np, const npu_event *ev, size_t n) {
+    const npu_np_config *c = &np->cfg;
+    const uint32_t fc = c->filter_count, nf = c->need_col_first, nn = c->need_col_count;
+    const uint32_t per = (c->depthwise || is_sep(c)) ? 1u : fc;
+    const uint32_t c_lo = c->depthwise ? c->filter_first : 0;
+    const uint32_t c_n = c->depthwise ? fc : c->in.c;
+    uint64_t accepted = 0, hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        const npu_event *e = &ev[i];
+        uint32_t lx = (uint32_t)e->x - nf, ch = e->c - c_lo;
+        if (lx >= nn || e->y >= c->in.y || ch >= c_n || e->c >= c->in.c) {
+            continue;
+        }
+        accepted++;
+        uint32_t v = np_input_value(np, e->value, e->c);
+        if (v == 0) {
+            continue;
+        }
+        hits += (uint64_t)np->hits_x[lx] * np->hits_y[e->y];
+        if (np->gather) {
+            size_t k = ((size_t)lx * c->in.y + e->y) * np->in_cn + ch;
+            np->inbuf[k] = (int32_t)((uint32_t)np->inbuf[k] + v);
+        } else {
+            scatter(np, e, v);
+        }
+    }
+    np->dirty = np->dirty || accepted > 0;
+    np->cnt.events_in += accepted;
+    np->cnt.sram_writes += accepted + hits * per; /* the event enters the input buffer */
+    np->cnt.synops += hits * per;
+    np->cnt.sram_reads += hits * np->row_words;
+}
+
+/* ---------------------------------------------------------------- end of frame */
+
+/* Gather: convolves the input tile into the potentials (depthwise ones for separable). */
+static void convolve_tile(npu_np *np) {
+    const npu_np_config *c = &np->cfg;
+    npu_conv_geom g;
+    g.in = (npu_shape){c->need_col_count, c->in.y, np->in_cn};
+    g.out = (npu_shape){c->conv_col_count, c->conv.y, np->nch};
+    g.kx = c->kx;
+    g.ky = c->ky;
+    g.sx = c->sx;
+    g.sy = c->sy;
+    g.pad_x = np->pad_x_tile;
+    g.pad_y = c->pad_y;
+    g.pad_value = c->pad_value;
+    g.flip = c->flip;
+    if (c->depthwise || is_sep(c)) {
+        npu_depthwise2d(&g, np->inbuf, np->w, (int32_t *)np->pot);
+    } else {
+        npu_conv2d(&g, np->inbuf, np->w, (int32_t *)np->pot);
+    }
+}
+
+/* HRC without gather: contribution of padded pixels (padding_value) to every position. */
 static void add_padding(npu_np *np) {
     const npu_np_config *c = &np->cfg;
     uint32_t pv = (uint32_t)c->pad_value, fc = c->filter_count;
@@ -128,59 +275,78 @@ static void add_padding(npu_np *np) {
     }
 }
 
-/* Separable: pointwise product of the depthwise potentials into a new [pos][f] array. */
-static uint32_t *pointwise(npu_np *np) {
+/* Separable: pointwise product of the depthwise potentials into np->pw [pos][f]. */
+static void pointwise(npu_np *np) {
     const npu_np_config *c = &np->cfg;
     uint32_t fc = c->filter_count, C = c->in.c;
     size_t n_pos = (size_t)c->conv_col_count * c->conv.y;
-    uint32_t *acc = calloc(n_pos * fc + 1, sizeof *acc);
-    if (acc == NULL) {
-        return NULL;
-    }
+    memset(np->pw, 0, n_pos * fc * sizeof *np->pw);
     uint32_t row = (fc * c->weight_bits + 31) / 32;
+    uint64_t active = 0;
     for (size_t i = 0; i < n_pos; i++) {
         const uint32_t *dw = np->pot + i * C;
+        uint32_t *acc = np->pw + i * fc;
         for (uint32_t ch = 0; ch < C; ch++) {
             if (dw[ch] != 0) {
-                axpy(acc + i * fc, dw[ch], np->w_pw + (size_t)ch * fc, fc);
-                np->cnt.synops += fc;
-                np->cnt.sram_reads += row;
-                np->cnt.sram_writes += fc;
+                axpy(acc, dw[ch], np->w_pw + (size_t)ch * fc, fc);
+                active++;
             }
         }
     }
-    return acc;
+    np->cnt.synops += active * fc;
+    np->cnt.sram_reads += active * row;
+    np->cnt.sram_writes += active * fc;
 }
 
-static npu_status emit(npu_np *np, npu_event_buf *out, uint32_t x, uint32_t y, uint32_t f,
-                       int32_t v, npu_err *err) {
-    if (v == 0) {
+/* Makes room for n more events in out. */
+static npu_status reserve(npu_event_buf *out, size_t n, npu_err *err) {
+    if (out->cap - out->n >= n) {
         return NPU_OK;
     }
-    np->cnt.events_out++;
-    npu_event e = {(uint16_t)x, (uint16_t)y, np->cfg.filter_first + f, v};
-    return npu_event_buf_push(out, e, err);
+    size_t cap = out->cap ? out->cap : 256;
+    while (cap - out->n < n) {
+        cap *= 2;
+    }
+    npu_event *ev = realloc(out->ev, cap * sizeof *ev);
+    if (ev == NULL) {
+        return npu_err_set(err, NPU_ERR_INTERNAL, "events: out of memory");
+    }
+    out->ev = ev;
+    out->cap = cap;
+    return NPU_OK;
 }
 
-/* Max of value f over the (clamped) pool window of output (X, Y). */
-static int32_t pool_max(const npu_np *np, const int32_t *vals, uint32_t X, uint32_t Y, uint32_t f) {
-    const npu_np_config *c = &np->cfg;
-    npu_padding pm = c->same ? NPU_PAD_SAME : NPU_PAD_VALID;
-    int64_t xlo, xhi;
-    np_geom_pool_window(c, X, &xlo, &xhi);
-    int64_t pady = npu_pad_before(c->conv.y, c->pool_y, c->pool_sy, pm);
-    int64_t ys = (int64_t)Y * c->pool_sy - pady, ye = ys + c->pool_y;
-    ys = ys < 0 ? 0 : ys;
-    ye = ye > c->conv.y ? c->conv.y : ye;
-    int32_t m = INT32_MIN;
-    for (int64_t x = xlo; x <= xhi; x++) {
-        for (int64_t y = ys; y < ye; y++) {
-            int32_t v =
-                vals[((size_t)(x - c->conv_col_first) * c->conv.y + y) * c->filter_count + f];
-            m = v > m ? v : m;
+/* Output stage of one position's fc values v (in place), v1 levels or the scalar helper. */
+static void activate_row(const npu_np *np, int32_t *v, uint32_t fc) {
+    if (np->n_levels == 0) {
+        for (uint32_t f = 0; f < fc; f++) {
+            v[f] = np_output_value(np, v[f], f);
+        }
+        return;
+    }
+    int32_t *restrict cnt = np->row + fc; /* second half of the scratch row */
+    memset(cnt, 0, fc * sizeof *cnt);
+    for (uint32_t n = 0; n < np->n_levels; n++) {
+        const int32_t *restrict l = np->levels + (size_t)n * fc;
+        for (uint32_t f = 0; f < fc; f++) {
+            cnt[f] += v[f] > l[f];
         }
     }
-    return m;
+    memcpy(v, cnt, fc * sizeof *cnt);
+}
+
+/* Emits the non-zero values of v[0..fc) at (x, y); out has room. */
+static void emit_row(npu_np *np, npu_event_buf *out, uint32_t x, uint32_t y, const int32_t *v,
+                     uint32_t fc) {
+    npu_event *e = out->ev + out->n;
+    size_t k = 0;
+    for (uint32_t f = 0; f < fc; f++) {
+        if (v[f] != 0) {
+            e[k++] = (npu_event){(uint16_t)x, (uint16_t)y, np->cfg.filter_first + f, v[f]};
+        }
+    }
+    out->n += k;
+    np->cnt.events_out += k;
 }
 
 /* Global sum pooling: one output (0, 0, f) per filter. */
@@ -188,7 +354,7 @@ static npu_status emit_global(npu_np *np, const int32_t *vals, npu_event_buf *ou
     const npu_np_config *c = &np->cfg;
     uint32_t fc = c->filter_count;
     size_t n_pos = (size_t)c->conv_col_count * c->conv.y;
-    npu_status st = NPU_OK;
+    npu_status st = reserve(out, fc, err);
     for (uint32_t f = 0; st == NPU_OK && f < fc; f++) {
         int64_t s = 0;
         for (size_t i = 0; i < n_pos; i++) {
@@ -197,9 +363,60 @@ static npu_status emit_global(npu_np *np, const int32_t *vals, npu_event_buf *ou
         if (c->version == 2) {
             s = npu_saturate_signed(s, c->buffer_bits);
         }
-        st = emit(np, out, 0, 0, f, np_output_value(np, s, f), err);
+        int32_t o = np_output_value(np, s, f);
+        if (o != 0) {
+            out->ev[out->n++] = (npu_event){0, 0, c->filter_first + f, o};
+            np->cnt.events_out++;
+        }
     }
     return st;
+}
+
+/* Max pooling and output stage of the owned columns. */
+static void emit_pooled(npu_np *np, const int32_t *vals, npu_event_buf *out) {
+    const npu_np_config *c = &np->cfg;
+    uint32_t fc = c->filter_count;
+    npu_padding pm = c->same ? NPU_PAD_SAME : NPU_PAD_VALID;
+    int64_t pady = npu_pad_before(c->conv.y, c->pool_y, c->pool_sy, pm);
+    int32_t *m = np->row;
+    for (uint32_t X = c->out_col_first; X < c->out_col_first + c->out_col_count; X++) {
+        int64_t xlo, xhi;
+        np_geom_pool_window(c, X, &xlo, &xhi);
+        for (uint32_t Y = 0; Y < c->out.y; Y++) {
+            int64_t ys = (int64_t)Y * c->pool_sy - pady, ye = ys + c->pool_y;
+            ys = ys < 0 ? 0 : ys;
+            ye = ye > c->conv.y ? c->conv.y : ye;
+            for (uint32_t f = 0; f < fc; f++) {
+                m[f] = INT32_MIN;
+            }
+            for (int64_t x = xlo; x <= xhi; x++) {
+                for (int64_t y = ys; y < ye; y++) {
+                    const int32_t *restrict p =
+                        vals + ((size_t)(x - c->conv_col_first) * c->conv.y + y) * fc;
+                    for (uint32_t f = 0; f < fc; f++) {
+                        m[f] = p[f] > m[f] ? p[f] : m[f];
+                    }
+                }
+            }
+            activate_row(np, m, fc);
+            emit_row(np, out, X, Y, m, fc);
+        }
+    }
+}
+
+/* Output stage of the owned columns without pooling. */
+static void emit_plain(npu_np *np, const int32_t *vals, npu_event_buf *out) {
+    const npu_np_config *c = &np->cfg;
+    uint32_t fc = c->filter_count;
+    int32_t *m = np->row;
+    for (uint32_t X = c->out_col_first; X < c->out_col_first + c->out_col_count; X++) {
+        for (uint32_t Y = 0; Y < c->out.y; Y++) {
+            memcpy(m, vals + ((size_t)(X - c->conv_col_first) * c->conv.y + Y) * fc,
+                   fc * sizeof *m);
+            activate_row(np, m, fc);
+            emit_row(np, out, X, Y, m, fc);
+        }
+    }
 }
 
 npu_status np_conv_end(npu_np *np, npu_event_buf *out, npu_err *err) {
@@ -207,34 +424,36 @@ npu_status np_conv_end(npu_np *np, npu_event_buf *out, npu_err *err) {
     if (c->out_col_count == 0) {
         return NPU_OK;
     }
-    add_padding(np);
-    uint32_t fc = c->filter_count, *sep = NULL;
-    if (c->layer == NPU_SEPARABLE_CONVOLUTIONAL && (sep = pointwise(np)) == NULL) {
-        return npu_err_set(err, NPU_ERR_INTERNAL, "NP: out of memory");
+    if (np->gather) {
+        convolve_tile(np);
+    } else {
+        add_padding(np);
     }
-    uint32_t *acc = sep ? sep : np->pot;
+    uint32_t fc = c->filter_count;
+    if (is_sep(c)) {
+        pointwise(np);
+    }
+    uint32_t *acc = is_sep(c) ? np->pw : np->pot;
     int32_t *vals = (int32_t *)acc;
     size_t n_pos = (size_t)c->conv_col_count * c->conv.y;
     if (c->version == 2) {
-        for (size_t i = 0; i < n_pos * fc; i++) {
-            vals[i] = np_v2_bias(np, acc[i], (uint32_t)(i % fc));
-        }
-    }
-    npu_status st = NPU_OK;
-    if (c->pool == NPU_POOL_AVG) {
-        st = emit_global(np, vals, out, err);
-    }
-    for (uint32_t X = c->out_col_first;
-         c->pool != NPU_POOL_AVG && st == NPU_OK && X < c->out_col_first + c->out_col_count; X++) {
-        for (uint32_t Y = 0; st == NPU_OK && Y < c->out.y; Y++) {
-            for (uint32_t f = 0; st == NPU_OK && f < fc; f++) {
-                int32_t v = c->pool == NPU_POOL_MAX
-                                ? pool_max(np, vals, X, Y, f)
-                                : vals[((size_t)(X - c->conv_col_first) * c->conv.y + Y) * fc + f];
-                st = emit(np, out, X, Y, f, np_output_value(np, v, f), err);
+        for (size_t i = 0; i < n_pos; i++) {
+            for (uint32_t f = 0; f < fc; f++) {
+                vals[i * fc + f] = np_v2_bias(np, acc[i * fc + f], f);
             }
         }
     }
-    free(sep);
-    return st;
+    if (c->pool == NPU_POOL_AVG) {
+        return emit_global(np, vals, out, err);
+    }
+    npu_status st = reserve(out, (size_t)c->out_col_count * c->out.y * fc, err);
+    if (st != NPU_OK) {
+        return st;
+    }
+    if (c->pool == NPU_POOL_MAX) {
+        emit_pooled(np, vals, out);
+    } else {
+        emit_plain(np, vals, out);
+    }
+    return NPU_OK;
 }

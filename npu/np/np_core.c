@@ -95,7 +95,9 @@ const npu_np_config *npu_np_get_config(const npu_np *np) {
 }
 
 void npu_np_begin_frame(npu_np *np) {
-    if (np->pot != NULL) {
+    if (np->kind != NPU_NP_FNP) {
+        np_conv_clear(np);
+    } else if (np->pot != NULL) {
         memset(np->pot, 0, np->pot_n * sizeof *np->pot);
     }
 }
@@ -109,12 +111,10 @@ void npu_np_push(npu_np *np, const npu_event *ev, size_t n) {
     if (!np->configured) {
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (np->kind == NPU_NP_FNP) {
-            np_dense_push(np, &ev[i]);
-        } else {
-            np_conv_push(np, &ev[i]);
-        }
+    if (np->kind == NPU_NP_FNP) {
+        np_dense_push(np, ev, n);
+    } else {
+        np_conv_push(np, ev, n);
     }
 }
 

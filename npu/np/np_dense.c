@@ -11,30 +11,38 @@
 #include "np_internal.h"
 #include "npu_kernels.h"
 
-void np_dense_push(npu_np *np, const npu_event *e) {
+void np_dense_push(npu_np *np, const npu_event *ev, size_t n) {
     const npu_np_config *c = &np->cfg;
-    if (c->out_col_count == 0 || e->x < c->need_col_first ||
-        e->x >= c->need_col_first + c->need_col_count || e->y >= c->in.y || e->c >= c->in.c) {
+    if (c->out_col_count == 0) {
         return;
     }
-    np->cnt.events_in++;
-    np->cnt.sram_writes++;
-    uint32_t v = np_input_value(np, e->value, e->c);
-    if (v == 0) {
-        return;
+    const uint32_t fc = c->filter_count, nf = c->need_col_first, nn = c->need_col_count;
+    uint64_t accepted = 0, used = 0;
+    uint32_t *restrict pot = np->pot;
+    for (size_t i = 0; i < n; i++) {
+        const npu_event *e = &ev[i];
+        if ((uint32_t)e->x - nf >= nn || e->y >= c->in.y || e->c >= c->in.c) {
+            continue;
+        }
+        accepted++;
+        uint32_t v = np_input_value(np, e->value, e->c);
+        if (v == 0) {
+            continue;
+        }
+        used++;
+        size_t idx = ((size_t)e->x * c->in.y + e->y) * c->in.c + e->c;
+        const int32_t *restrict w = np->w + idx * fc;
+        for (uint32_t u = 0; u < fc; u++) {
+            pot[u] += v * (uint32_t)w[u];
+        }
     }
-    uint32_t fc = c->filter_count;
-    size_t idx = ((size_t)e->x * c->in.y + e->y) * c->in.c + e->c;
-    const int32_t *w = np->w + idx * fc;
-    for (uint32_t u = 0; u < fc; u++) {
-        np->pot[u] += v * (uint32_t)w[u];
-    }
-    np->cnt.synops += fc;
-    np->cnt.sram_writes += fc;
+    np->cnt.events_in += accepted;
+    np->cnt.sram_writes += accepted + used * fc;
+    np->cnt.synops += used * fc;
     if (c->external_weights) {
-        np->cnt.ext_bytes += (uint64_t)np->row_words * 4u;
+        np->cnt.ext_bytes += used * np->row_words * 4u;
     } else {
-        np->cnt.sram_reads += np->row_words;
+        np->cnt.sram_reads += used * np->row_words;
     }
 }
 

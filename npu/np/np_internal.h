@@ -4,9 +4,10 @@
  * np_config.c stores what the configuration port writes (register block, SRAM regions) and
  * decodes it at configure time into npu_np_config plus unpacked weights and per-filter
  * parameters; np_geom.c derives which output columns an NP owns and which input columns it
- * needs; np_conv.c runs HRC and CNP (event-driven scatter into potentials, end-of-frame
- * pooling and activation); np_dense.c runs FNPs; np_core.c holds the public entry points.
- * Internal to npu/.
+ * needs; np_conv.c runs HRC and CNP (events gathered into an input tile and convolved at
+ * the end of the frame with the golden kernels, or scattered into potentials for
+ * transposed kinds; then pooling and activation); np_dense.c runs FNPs; np_core.c holds the public
+ * entry points. Internal to npu/.
  */
 #ifndef NP_INTERNAL_H
 #define NP_INTERNAL_H
@@ -50,6 +51,20 @@ struct npu_np {
     size_t pot_n;        /* entries of pot */
     uint32_t row_words;  /* weight words read per (event, tap) row access */
     npu_np_counters cnt; /* activity counters */
+    /* Frame processing state derived at configure time (np_conv_prepare): */
+    bool gather;         /* HRC/CNP computes at end of frame with the golden kernels */
+    int32_t *inbuf;      /* gather: input tile [need col][in.y][in_cn] (values accumulate) */
+    size_t inbuf_n;      /* entries of inbuf */
+    uint32_t in_c0;      /* first input channel held in inbuf (depthwise: filter_first) */
+    uint32_t in_cn;      /* channels per inbuf position */
+    uint32_t pad_x_tile; /* padding before the tile's first column (kernel geometry) */
+    bool dirty;          /* inbuf holds events since the last clear */
+    uint32_t *hits_x;    /* taps of need column i landing in the conv columns [need_col_count] */
+    uint32_t *hits_y;    /* taps of input row y landing in the conv rows [in.y] */
+    uint32_t *pw;        /* separable: pointwise accumulators [conv pos][filters] */
+    int32_t *levels;     /* v1 activation levels [n_levels][filters] (T + n*step, clipped) */
+    uint32_t n_levels;   /* 2^out_bits - 1 when the level method applies, else 0 */
+    int32_t *row;        /* scratch: one output position's values and counts [2][filters] */
 };
 
 /* Frees the decoded state (weights, parameters, potentials); keeps what was written. */
@@ -63,11 +78,15 @@ void np_geom_receptive(const npu_np_config *cfg, int64_t ox, int64_t *lo, int64_
 /* Clamped convolution column range [*lo, *hi] of pooled output column X (hi < lo: none). */
 void np_geom_pool_window(const npu_np_config *cfg, uint32_t X, int64_t *lo, int64_t *hi);
 
-/* HRC / CNP frame processing (np_conv.c). */
-void np_conv_push(npu_np *np, const npu_event *e);
+/* HRC / CNP frame processing (np_conv.c): prepare derives the tables and buffers above
+ * (called by configure once the geometry is known), push takes a batch of events. */
+npu_status np_conv_prepare(npu_np *np, npu_err *err);
+void np_conv_push(npu_np *np, const npu_event *ev, size_t n);
+/* Clears the per-frame state (potentials, input tile). */
+void np_conv_clear(npu_np *np);
 npu_status np_conv_end(npu_np *np, npu_event_buf *out, npu_err *err);
 /* FNP frame processing (np_dense.c). */
-void np_dense_push(npu_np *np, const npu_event *e);
+void np_dense_push(npu_np *np, const npu_event *ev, size_t n);
 npu_status np_dense_end(npu_np *np, npu_event_buf *out, npu_err *err);
 
 /* Output stage of one value of local filter f (v1 activation / v2 ReLU-scale-shift). The

@@ -25,7 +25,7 @@ uint64_t npu_cost_filter_groups(const npu_np_config *cfg, const npu_cost_params 
 
 /* An event updates one channel (depthwise part) rather than every filter. */
 static bool per_channel(const npu_np_config *cfg) {
-    return cfg->depthwise || cfg->layer == NPU_SEPARABLE_CONVOLUTIONAL;
+    return cfg->depthwise; /* v1 separable: fused per-event cost over its filter groups */
 }
 
 uint64_t npu_cost_cnp_events(const npu_np_config *cfg, const npu_cost_params *p, uint64_t n) {
@@ -67,6 +67,7 @@ uint64_t npu_cost_output(const npu_np_config *cfg, const npu_cost_params *p) {
     if (cfg->kind == NPU_NP_HRC) {
         return ceil_u64(pos * g * p->hrc_output_cycles);
     }
-    double pw = cfg->layer == NPU_SEPARABLE_CONVOLUTIONAL ? pos * g * cfg->in.c : 0.0;
+    double pw_rate = p->cnp_pw_channels_per_cycle > 0.0 ? p->cnp_pw_channels_per_cycle : 1.0;
+    double pw = cfg->layer == NPU_SEPARABLE_CONVOLUTIONAL ? pos * g * cfg->in.c / pw_rate : 0.0;
     return ceil_u64(pos * g * p->cnp_output_cycles + pw);
 }

@@ -42,6 +42,11 @@ int cmd_mesh(int argc, char **argv);
 int cmd_zoo(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_input(int argc, char **argv);
+int cmd_dataset(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 /* Prints "akisim: <err message>" and returns its exit status (1 or 2). */
 int cli_fail(const npu_err *err);

@@ -2,16 +2,21 @@
  * cmd_evaluate: `akisim evaluate MODEL --input X.npy --labels L.npy [--num-classes K]
  * [--json]` — class accuracy as the runtime's Model.evaluate defines it (see
  * akisim_model_evaluate: argmax over the output neurons; with more neurons than classes,
- * neuron i belongs to class i / (neurons / K)).
+ * neuron i belongs to class i / (neurons / K)). With --mesh MESH the outputs come from the
+ * simulated device instead of the software backend (cmd_evaluate_hw.c).
  */
+#include "cmd_evaluate.h"
 #include "cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmp/cmp_mapper.h"
+
 static const char EVALUATE_HELP[] =
-    "usage: akisim evaluate MODEL --input X.npy --labels L.npy [--num-classes K] [--json]\n\n"
+    "usage: akisim evaluate MODEL --input X.npy --labels L.npy [--num-classes K] [--json]\n"
+    "                       [--mesh MESH [--hw-only] [--map-mode M] [--clock-mode C]]\n\n"
     "Forwards X.npy through MODEL and prints the fraction of samples whose predicted class\n"
     "equals the label. The prediction is the output neuron (channel) holding the largest\n"
     "output value (ties: the lowest index); with more neurons than classes, neuron i belongs\n"
@@ -21,6 +26,11 @@ static const char EVALUATE_HELP[] =
     "  -l, --labels L.npy       (n,) integer labels in [0, K) (required)\n"
     "  -k, --num-classes K      number of classes (default: number of output neurons)\n"
     "      --json               print JSON\n"
+    "      --mesh MESH          run on this simulated device (preset, gen:..., or mesh YAML)\n"
+    "                           instead of the software backend, as 'akisim run --mesh'\n"
+    "      --hw-only            with --mesh: require one hardware sequence\n"
+    "      --map-mode M         with --mesh: minimal, allnps (default) or hwpr\n"
+    "      --clock-mode C       with --mesh: clock mode (default Performance)\n"
     "  -h, --help               show this help\n";
 
 /* Reads L.npy: a 1-D integer array of n labels (an (n, 1) array is accepted too). */
@@ -86,6 +96,7 @@ typedef struct eval_opts {
     const char *labels; /* --labels */
     uint64_t classes;   /* --num-classes (0 = output neurons) */
     bool json;          /* --json */
+    eval_hw_opts hw;    /* --mesh and its options (hw.mesh NULL: software backend) */
 } eval_opts;
 
 /* Parses argv; returns -1 to continue, else an exit status. */
@@ -96,9 +107,15 @@ static int parse(int argc, char **argv, eval_opts *o) {
         {"num-classes", required_argument, NULL, 'k'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        {"mesh", required_argument, NULL, 'm'},
+        {"hw-only", no_argument, NULL, 'H'},
+        {"map-mode", required_argument, NULL, 'M'},
+        {"clock-mode", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
+    o->hw.map_mode = CMP_MAP_ALLNPS;
+    const char *device_opt = NULL; /* a device option given (needs --mesh) */
     int c;
     while ((c = getopt_long(argc, argv, ":i:l:k:h", opts, NULL)) != -1) {
         switch (c) {
@@ -115,6 +132,23 @@ static int parse(int argc, char **argv, eval_opts *o) {
             if (!cli_parse_positive("evaluate", "--num-classes", optarg, UINT32_MAX, &o->classes))
                 return CLI_BAD_INPUT;
             break;
+        case 'm':
+            o->hw.mesh = optarg;
+            break;
+        case 'H':
+            o->hw.hw_only = true;
+            device_opt = "--hw-only";
+            break;
+        case 'M':
+            if (!cmp_map_mode_from_name(optarg, &o->hw.map_mode))
+                return cli_usage("evaluate", "unknown map mode '%s' (minimal, allnps, hwpr)",
+                                 optarg);
+            device_opt = "--map-mode";
+            break;
+        case 'C':
+            o->hw.clock_mode = optarg;
+            device_opt = "--clock-mode";
+            break;
         case 'h':
             fputs(EVALUATE_HELP, stdout);
             return CLI_OK;
@@ -128,8 +162,40 @@ static int parse(int argc, char **argv, eval_opts *o) {
         return cli_usage("evaluate", "missing --input X.npy");
     if (!o->labels)
         return cli_usage("evaluate", "missing --labels L.npy");
+    if (device_opt && !o->hw.mesh)
+        return cli_usage("evaluate", "%s needs --mesh MESH", device_opt);
     o->model = argv[optind];
     return -1;
+}
+
+/* The accuracy of the device's outputs, by akisim_model_evaluate's rule: the first maximum
+ * over the output values, neuron = its index % channels, class = neuron / (channels / K). */
+static npu_status evaluate_hw(const eval_opts *o, akisim_model *m, const cli_batch *b,
+                              const int64_t *labels, akisim_shape os, uint32_t k, double *acc,
+                              size_t *ok, npu_err *err) {
+    const size_t per = (size_t)os.x * os.y * os.c;
+    const size_t total = b->n * per;
+    int32_t *raw = malloc((total > 0 ? total : 1) * sizeof *raw);
+    if (!raw)
+        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory for %zu outputs", b->n);
+    npu_status st = eval_hw_outputs(m, &o->hw, b, per, raw, err);
+    size_t good = 0;
+    for (size_t i = 0; st == NPU_OK && i < b->n; i++) {
+        const int32_t *v = raw + i * per;
+        size_t best = 0;
+        for (size_t j = 1; j < per; j++)
+            if (v[j] > v[best])
+                best = j;
+        good += (int64_t)(best % os.c / (os.c / k)) == labels[i];
+    }
+    free(raw);
+    if (st == NPU_OK && b->n == 0)
+        st = npu_err_set(err, NPU_ERR_INPUT, "evaluate: no samples");
+    if (st == NPU_OK) {
+        *ok = good;
+        *acc = (double)good / (double)b->n;
+    }
+    return st;
 }
 
 /* Reads, evaluates and prints; returns the exit status. */
@@ -159,7 +225,9 @@ static int evaluate(const eval_opts *o, akisim_model *m) {
                              o->labels, (long long)labels[i], i, k);
     double acc = 0;
     size_t ok = 0;
-    if (st == NPU_OK)
+    if (st == NPU_OK && o->hw.mesh)
+        st = evaluate_hw(o, m, &b, labels, os, k, &acc, &ok, &err);
+    else if (st == NPU_OK)
         st = akisim_model_evaluate(m, b.n, b.dtype, b.arr.data, labels, k, &acc, &ok, &err);
     int rc = st == NPU_OK ? CLI_OK : cli_fail(&err);
     if (rc == CLI_OK && o->json)

@@ -22,6 +22,11 @@ static const cli_command CLI_COMMANDS[] = {
     {"zoo", cmd_zoo, "build a model-zoo architecture with synthetic weights"},
     {"check", cmd_check, "list a model's incompatibilities with a mesh"},
     {"map", cmd_map, "map a model onto a mesh (sequences, passes, NPs)"},
+    {"sweep", cmd_sweep, "run a scenario's points (models x meshes x mappings ...)"},
+    {"report", cmd_report, "render a sweep directory: figures, index.html, summary.md"},
+    {"input", cmd_input, "write seeded random inputs (.npy) for a shape or a model"},
+    {"dataset", cmd_dataset, "convert a packaged dataset (fashion-mnist) to .npy"},
+    {"calibrate", cmd_calibrate, "published silicon figures vs simulated; fit the calibration"},
 };
 
 #define CLI_N_COMMANDS (sizeof CLI_COMMANDS / sizeof CLI_COMMANDS[0])

@@ -44,20 +44,31 @@ static npu_np_kind kind_of(mesh_np_type t) {
 
 npu_status sim_tensor_events(const npu_tensor *t, npu_event_buf *out, npu_err *err) {
     const npu_shape s = t->shape;
+    const size_t total = npu_shape_size(s);
+    size_t nz = 0;
+    for (size_t i = 0; i < total; i++) {
+        nz += t->data[i] != 0;
+    }
+    if (out->cap - out->n < nz) { /* exact size: records hold many of these */
+        npu_event *ev = realloc(out->ev, (out->n + nz) * sizeof *ev);
+        if (ev == NULL) {
+            return oom(err);
+        }
+        out->ev = ev;
+        out->cap = out->n + nz;
+    }
+    npu_event *e = out->ev + out->n;
     size_t i = 0;
     for (uint32_t x = 0; x < s.x; x++) {
         for (uint32_t y = 0; y < s.y; y++) {
             for (uint32_t c = 0; c < s.c; c++, i++) {
                 if (t->data[i] != 0) {
-                    npu_event e = {(uint16_t)x, (uint16_t)y, c, t->data[i]};
-                    npu_status st = npu_event_buf_push(out, e, err);
-                    if (st != NPU_OK) {
-                        return st;
-                    }
+                    *e++ = (npu_event){(uint16_t)x, (uint16_t)y, c, t->data[i]};
                 }
             }
         }
     }
+    out->n += nz;
     return NPU_OK;
 }
 
@@ -334,12 +345,114 @@ npu_status sim_record_new(const sim_device *d, uint32_t n_frames, sim_record **o
 
 /* ------------------------------------------------------------------ functional forward */
 
-/* Per-frame working state. */
+/* One precomputed route: the events of sender NP q that a DEST entry sends to an NP. */
+typedef struct sim_route {
+    uint32_t q;       /* sender NP instance */
+    uint32_t f0, f1;  /* channel range [f0, f1) of the entry */
+    uint32_t c0, c1;  /* column range [c0, c1), widened to the receiver's need range */
+    bool all_filters; /* the entry covers every filter the sender emits */
+} sim_route;
+
+/* Per-forward working state. */
 typedef struct sim_frame {
     npu_tensor *store;     /* per layer: host-visible output (data NULL when none) */
     npu_event_buf *np_out; /* per NP instance: output events of this frame */
-    npu_event_buf tmp;     /* scratch */
+    npu_event_buf tmp;     /* scratch: DMA input events */
+    uint32_t *route_first; /* per NP instance: first route (n_nps + 1 entries) */
+    sim_route *routes;     /* routes grouped by receiver */
+    int64_t *layer_pass;   /* [seq * n_layers + layer]: pass of a hardware layer, or -1 */
+    uint32_t *merge_src;   /* merge scratch: NP instances with output events */
+    size_t *heads;         /* merge scratch: per merged NP, next event index */
 } sim_frame;
+
+static bool dest_names(const npu_np_config *qc, uint32_t k, mesh_ident id) {
+    return !qc->dest[k].dma && qc->dest[k].col == id.col && qc->dest[k].row == id.row &&
+           qc->dest[k].id == id.id;
+}
+
+/* The route of DEST entry k of sender q to receiver t. */
+static sim_route make_route(const sim_device *d, uint32_t q, uint32_t k, uint32_t t) {
+    const npu_np_config *qc = d->nps[q].cfg, *tc = d->nps[t].cfg;
+    sim_route r;
+    r.q = q;
+    r.f0 = qc->dest[k].filter_first;
+    r.f1 = r.f0 + qc->dest[k].filter_count;
+    r.c0 = qc->dest[k].col_first;
+    r.c1 = r.c0 + qc->dest[k].col_count;
+    uint32_t n0 = tc->need_col_first, n1 = n0 + tc->need_col_count;
+    r.c0 = n1 > n0 && n0 < r.c0 ? n0 : r.c0; /* widen by the receiver's kernel halo */
+    r.c1 = n1 > r.c1 ? n1 : r.c1;
+    r.all_filters = r.f0 <= qc->filter_first && r.f1 >= qc->filter_first + qc->filter_count;
+    return r;
+}
+
+/* Routing tables of the programmed device: for every receiver, the (sender, DEST entry)
+ * pairs of its pass naming it, in sender then entry order (the order events arrive). */
+static npu_status build_routes(const sim_device *d, sim_frame *f, npu_err *err) {
+    size_t n = 0;
+    for (uint32_t pass = 0; pass < d->n_passes; pass++) {
+        const sim_pass_plan *pp = &d->passes[pass];
+        for (uint32_t q = pp->first_np; q < pp->first_np + pp->n_nps; q++) {
+            n += d->nps[q].cfg->n_dest;
+        }
+    }
+    f->route_first = calloc((size_t)d->n_nps + 1, sizeof *f->route_first);
+    f->routes = calloc(n + 1, sizeof *f->routes);
+    if (f->route_first == NULL || f->routes == NULL) {
+        return oom(err);
+    }
+    size_t k = 0;
+    for (uint32_t t = 0; t < d->n_nps; t++) {
+        const sim_pass_plan *pp = &d->passes[d->nps[t].pass];
+        f->route_first[t] = (uint32_t)k;
+        for (uint32_t q = pp->first_np; q < pp->first_np + pp->n_nps; q++) {
+            const npu_np_config *qc = d->nps[q].cfg;
+            for (uint32_t e = 0; e < qc->n_dest && k < n; e++) {
+                if (dest_names(qc, e, d->nps[t].ident)) {
+                    f->routes[k++] = make_route(d, q, e, t);
+                }
+            }
+        }
+    }
+    f->route_first[d->n_nps] = (uint32_t)k;
+    return NPU_OK;
+}
+
+/* Pass of every (sequence, hardware layer), -1 when no NP of the sequence computes it. */
+static npu_status build_layer_pass(const sim_device *d, uint32_t n_layers, sim_frame *f,
+                                   npu_err *err) {
+    uint32_t n_seq = cmp_program_sequence_count(d->prog);
+    size_t n = (size_t)n_seq * n_layers;
+    f->layer_pass = malloc((n + 1) * sizeof *f->layer_pass);
+    if (f->layer_pass == NULL) {
+        return oom(err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        f->layer_pass[i] = -1;
+    }
+    for (uint32_t i = 0; i < d->n_nps; i++) { /* first NP in index order wins */
+        uint32_t l = d->nps[i].cfg->layer_index;
+        size_t at = (size_t)d->nps[i].seq * n_layers + l;
+        if (l < n_layers && d->nps[i].seq < n_seq && f->layer_pass[at] < 0) {
+            f->layer_pass[at] = d->nps[i].pass;
+        }
+    }
+    return NPU_OK;
+}
+
+/* First event of b (scan order) at column >= x. */
+static size_t lower_col(const npu_event_buf *b, uint32_t x) {
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->ev[mid].x < x) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
 
 /* Input of layer l as the host holds it (the model input for SIM_NO_LAYER). */
 static const npu_tensor *host_input(const sim_record *r, const sim_frame *f, const npu_tensor *in,
@@ -380,45 +493,39 @@ static npu_status run_host_layer(sim_device *d, sim_record *r, sim_frame *f, con
     return npu_model_forward_layer(d->host, l, ins, n_in, &f->store[l], err);
 }
 
-/* Pushes the events of b accepted by NP n's need range. */
+/* Pushes the events of b (scan order) in NP n's need range. */
 static void push_need(sim_np_inst *n, const npu_event_buf *b) {
-    for (size_t i = 0; i < b->n; i++) {
-        if (npu_np_accepts_col(n->np, b->ev[i].x)) {
-            npu_np_push(n->np, &b->ev[i], 1);
-        }
+    const npu_np_config *c = n->cfg;
+    size_t i0 = lower_col(b, c->need_col_first);
+    size_t i1 = lower_col(b, c->need_col_first + c->need_col_count);
+    if (i1 > i0) {
+        npu_np_push(n->np, b->ev + i0, i1 - i0);
     }
 }
 
-/* Delivers what the senders of pass `pass` route to NP t (DEST_* entries naming it);
- * returns whether any sender names it. */
-static bool deliver_routed(sim_device *d, sim_frame *f, uint32_t pass, uint32_t t) {
-    const sim_pass_plan *pp = &d->passes[pass];
+/* Delivers what the senders of NP t's pass route to it (its precomputed routes); returns
+ * whether any sender names it. Sender outputs are in scan order, so a route's column range
+ * is one contiguous run; a route covering all the sender's filters pushes it at once. */
+static bool deliver_routed(sim_device *d, sim_frame *f, uint32_t t) {
     sim_np_inst *dst = &d->nps[t];
-    const npu_np_config *tc = dst->cfg;
-    bool any = false;
-    for (uint32_t q = pp->first_np; q < pp->first_np + pp->n_nps; q++) {
-        const npu_np_config *qc = d->nps[q].cfg;
-        for (uint32_t k = 0; k < qc->n_dest; k++) {
-            if (qc->dest[k].dma || qc->dest[k].col != dst->ident.col ||
-                qc->dest[k].row != dst->ident.row || qc->dest[k].id != dst->ident.id) {
-                continue;
+    for (uint32_t k = f->route_first[t]; k < f->route_first[t + 1]; k++) {
+        const sim_route *r = &f->routes[k];
+        const npu_event_buf *b = &f->np_out[r->q];
+        size_t i0 = lower_col(b, r->c0), i1 = lower_col(b, r->c1);
+        if (r->all_filters) {
+            if (i1 > i0) {
+                npu_np_push(dst->np, b->ev + i0, i1 - i0);
             }
-            any = true;
-            uint32_t f0 = qc->dest[k].filter_first, f1 = f0 + qc->dest[k].filter_count;
-            uint32_t c0 = qc->dest[k].col_first, c1 = c0 + qc->dest[k].col_count;
-            uint32_t n0 = tc->need_col_first, n1 = n0 + tc->need_col_count;
-            c0 = n1 > n0 && n0 < c0 ? n0 : c0; /* widen by the receiver's kernel halo */
-            c1 = n1 > c1 ? n1 : c1;
-            const npu_event_buf *b = &f->np_out[q];
-            for (size_t i = 0; i < b->n; i++) {
-                const npu_event *e = &b->ev[i];
-                if (e->c >= f0 && e->c < f1 && e->x >= c0 && e->x < c1) {
-                    npu_np_push(dst->np, e, 1);
-                }
+            continue;
+        }
+        for (size_t i = i0; i < i1; i++) {
+            const npu_event *e = &b->ev[i];
+            if (e->c >= r->f0 && e->c < r->f1) {
+                npu_np_push(dst->np, e, 1);
             }
         }
     }
-    return any;
+    return f->route_first[t + 1] > f->route_first[t];
 }
 
 /* Collects NP q's events routed to the event DMA into the layer's host tensor. */
@@ -461,7 +568,7 @@ static npu_status run_hw_layer(sim_device *d, sim_record *r, sim_frame *f, const
     for (uint32_t t = lo; t < hi; t++) {
         if (d->nps[t].cfg->layer_index == l) {
             npu_np_begin_frame(d->nps[t].np);
-            routed = deliver_routed(d, f, pass, t) || routed;
+            routed = deliver_routed(d, f, t) || routed;
         }
     }
     if (!routed) { /* event DMA (or HRC DMA): the producer's output as the host holds it */
@@ -496,33 +603,69 @@ static npu_status run_hw_layer(sim_device *d, sim_record *r, sim_frame *f, const
     return NPU_OK;
 }
 
-/* Appends every NP output of layer l (pass) to the record stream, in scan order. */
-static npu_status record_hw_layer(const sim_device *d, const sim_frame *f, uint32_t pass,
-                                  uint32_t l, npu_event_buf *out, npu_err *err) {
-    const sim_pass_plan *pp = &d->passes[pass];
-    for (uint32_t t = pp->first_np; t < pp->first_np + pp->n_nps; t++) {
-        if (d->nps[t].cfg->layer_index != l) {
-            continue;
-        }
-        for (size_t i = 0; i < f->np_out[t].n; i++) {
-            npu_status st = npu_event_buf_push(out, f->np_out[t].ev[i], err);
-            if (st != NPU_OK) {
-                return st;
-            }
-        }
-    }
-    sim_events_sort(out);
-    return NPU_OK;
+/* Scan-order key of an event. */
+static uint64_t ev_key(const npu_event *e) {
+    return ((uint64_t)e->x << 48) | ((uint64_t)e->y << 32) | e->c;
 }
 
-/* Pass of hardware layer l within sequence s, or -1 when no NP computes it. */
-static int64_t layer_pass(const sim_device *d, uint32_t s, uint32_t l) {
-    for (uint32_t i = 0; i < d->n_nps; i++) {
-        if (d->nps[i].seq == s && d->nps[i].cfg->layer_index == l) {
-            return d->nps[i].pass;
+/* Appends every NP output of layer l (pass) to the record stream, in scan order, into an
+ * exactly sized buffer. Each NP's output is already in scan order: outputs that follow each
+ * other are copied, interleaved ones (NPs splitting the filters) merged. */
+static npu_status record_hw_layer(const sim_device *d, sim_frame *f, uint32_t pass, uint32_t l,
+                                  npu_event_buf *out, npu_err *err) {
+    const sim_pass_plan *pp = &d->passes[pass];
+    size_t total = 0, n_src = 0;
+    uint32_t *src = f->merge_src;
+    bool ordered = true;
+    uint64_t last = 0;
+    for (uint32_t t = pp->first_np; t < pp->first_np + pp->n_nps; t++) {
+        const npu_event_buf *b = &f->np_out[t];
+        if (d->nps[t].cfg->layer_index != l || b->n == 0) {
+            continue;
         }
+        ordered = ordered && (n_src == 0 || ev_key(&b->ev[0]) > last);
+        last = ev_key(&b->ev[b->n - 1]);
+        src[n_src++] = t;
+        total += b->n;
     }
-    return -1;
+    if (total > 0) {
+        npu_event *ev = realloc(out->ev, (out->n + total) * sizeof *ev);
+        if (ev == NULL) {
+            return oom(err);
+        }
+        out->ev = ev;
+        out->cap = out->n + total;
+    }
+    npu_event *w = out->ev + out->n;
+    out->n += total;
+    if (ordered) {
+        for (size_t s = 0; s < n_src; s++) {
+            const npu_event_buf *b = &f->np_out[src[s]];
+            memcpy(w, b->ev, b->n * sizeof *w);
+            w += b->n;
+        }
+        return NPU_OK;
+    }
+    size_t *head = f->heads;
+    memset(head, 0, n_src * sizeof *head);
+    for (size_t k = 0; k < total; k++) { /* k-way merge, linear minimum over the heads */
+        size_t best = 0;
+        uint64_t bk = 0;
+        bool found = false;
+        for (size_t s = 0; s < n_src; s++) {
+            const npu_event_buf *b = &f->np_out[src[s]];
+            if (head[s] < b->n) {
+                uint64_t key = ev_key(&b->ev[head[s]]);
+                if (!found || key < bk) {
+                    bk = key;
+                    best = s;
+                    found = true;
+                }
+            }
+        }
+        *w++ = f->np_out[src[best]].ev[head[best]++];
+    }
+    return NPU_OK;
 }
 
 static npu_status run_frame(sim_device *d, sim_record *r, sim_frame *f, uint32_t fi,
@@ -532,7 +675,9 @@ static npu_status run_frame(sim_device *d, sim_record *r, sim_frame *f, uint32_t
         const cmp_prog_sequence *q = cmp_program_sequence(d->prog, s);
         for (uint32_t l = q->first_layer; st == NPU_OK && l <= q->last_layer; l++) {
             npu_event_buf *rec = &r->events[(size_t)fi * r->n_layers + l];
-            int64_t pass = q->backend == CMP_BACKEND_SOFTWARE ? -1 : layer_pass(d, s, l);
+            int64_t pass = q->backend == CMP_BACKEND_SOFTWARE
+                               ? -1
+                               : f->layer_pass[(size_t)s * r->n_layers + l];
             if (pass < 0) {
                 st = run_host_layer(d, r, f, in, l, err);
                 st = st ? st : sim_tensor_events(&f->store[l], rec, err);
@@ -600,6 +745,8 @@ npu_status sim_device_forward(sim_device *d, const npu_tensor *inputs, size_t n,
             return st;
         }
     }
+    sim_record_free(d->record); /* the previous record goes now: one record in memory */
+    d->record = NULL;
     sim_record *r = NULL;
     npu_status st = sim_record_new(d, (uint32_t)n, &r, err);
     if (st != NPU_OK) {
@@ -611,9 +758,13 @@ npu_status sim_device_forward(sim_device *d, const npu_tensor *inputs, size_t n,
     sim_frame f = {0};
     f.store = calloc(r->n_layers + 1, sizeof *f.store);
     f.np_out = calloc(d->n_nps + 1, sizeof *f.np_out);
-    if (f.store == NULL || f.np_out == NULL) {
+    f.merge_src = calloc(d->n_nps + 1, sizeof *f.merge_src);
+    f.heads = calloc(d->n_nps + 1, sizeof *f.heads);
+    if (f.store == NULL || f.np_out == NULL || f.merge_src == NULL || f.heads == NULL) {
         st = oom(err);
     }
+    st = st ? st : build_routes(d, &f, err);
+    st = st ? st : build_layer_pass(d, r->n_layers, &f, err);
     uint32_t last = r->n_layers ? r->n_layers - 1 : 0;
     for (size_t i = 0; st == NPU_OK && i < n; i++) {
         st = run_frame(d, r, &f, (uint32_t)i, &inputs[i], err);
@@ -635,6 +786,11 @@ npu_status sim_device_forward(sim_device *d, const npu_tensor *inputs, size_t n,
     npu_event_buf_free(&f.tmp);
     free(f.store);
     free(f.np_out);
+    free(f.merge_src);
+    free(f.heads);
+    free(f.route_first);
+    free(f.routes);
+    free(f.layer_pass);
     /* memory: program + the batch's input and output buffers during the run */
     const cmp_prog_info *info = cmp_program_info(d->prog);
     uint64_t io = npu_shape_size(info->in_shape) + npu_shape_size(info->out_shape) * 4u;

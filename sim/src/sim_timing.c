@@ -81,6 +81,9 @@ typedef struct tctx {
     npu_err *err;
 } tctx;
 
+static uint32_t add_track(sim_results *r, const char *s);
+static void add_span(tctx *x, uint32_t track, double s, double e, const char *name, uint32_t frame);
+
 /* ------------------------------------------------------------------ small helpers */
 
 static npu_status oom(npu_err *err) {
@@ -294,7 +297,12 @@ static npu_status plan_static(tctx *x, uint32_t t, uint32_t F) {
         cols[o] = hi >= lo ? (uint32_t)(hi - lo + 1) : 0;
         cols_total += cols[o];
         int64_t last = hi >= lo ? receptive_hi(c, hi) : need_lo;
-        p->trigger[o] = (uint32_t)(clampi(last, need_lo, need_hi) - need_lo);
+        /* A CNP / FNP fires at the end of the frame: its output stage (activation, pooling,
+         * emission, separable pointwise) scans the owned lines once every input line of the
+         * frame is integrated, emitting line after line; the HRC streams (an output line
+         * leaves once the input lines of its receptive field are in). */
+        p->trigger[o] = c->kind == NPU_NP_HRC ? (uint32_t)(clampi(last, need_lo, need_hi) - need_lo)
+                                              : (uint32_t)(need_hi - need_lo);
     }
     for (uint32_t o = 0; o < p->O; o++) {
         cum += cols[o];
@@ -571,6 +579,10 @@ static npu_status on_send(tctx *x, uint32_t t, uint32_t f, uint32_t o, double no
             double s = arr > x->out_free ? arr : x->out_free;
             x->out_free = s + (double)bytes / x->c->event_dma_bytes_per_cycle;
             add_energy(x, s, x->out_free, x->vscale * (double)bytes * x->c->e_dma_byte_pj);
+            char nm[96];
+            snprintf(nm, sizeof nm, "events out %.48s",
+                     c->layer_index < x->rec->n_layers ? x->rec->layers[c->layer_index].name : "?");
+            add_span(x, add_track(x->r, "dma_event out"), s, x->out_free, nm, f);
             double last = x->out_free + x->c->dma_latency_cycles;
             x->t_last = last > x->t_last ? last : x->t_last;
             note_time(x, last);
@@ -674,6 +686,7 @@ static npu_status schedule_dma(tctx *x, uint32_t pass, uint32_t F, uint32_t rf0,
                     cnt[s->ev[e].x]++;
                 }
             }
+            double span0 = free_t;
             free_t += x->c->dma_latency_cycles;
             for (uint32_t col = 0; col < any->in.x; col++) {
                 uint64_t bytes = hrc ? (uint64_t)any->in.y * any->in.c
@@ -688,6 +701,11 @@ static npu_status schedule_dma(tctx *x, uint32_t pass, uint32_t F, uint32_t rf0,
                 }
             }
             free(cnt);
+            /* one span per (frame, DMA-fed layer) on the input DMA track */
+            char nm[96];
+            snprintf(nm, sizeof nm, "%s %.48s", hrc ? "hrc in" : "events in",
+                     l < x->rec->n_layers ? x->rec->layers[l].name : "?");
+            add_span(x, add_track(x->r, "dma_event in"), span0, free_t, nm, rf0 + f);
         }
     }
     return NPU_OK;
@@ -1011,8 +1029,7 @@ static npu_status run_sequences(tctx *x, seq_iv *iv, lspan *ls, double *t_total)
     uint32_t F = rec->n_frames;
     double t = 0.0;
     npu_status st = NPU_OK;
-    uint32_t trk_dma_in = add_track(r, "dma_event in");
-    (void)trk_dma_in;
+    (void)add_track(r, "dma_event in"); /* first track: input DMA spans (schedule_dma) */
     for (uint32_t s = 0; st == NPU_OK && s < cmp_program_sequence_count(d->prog); s++) {
         const cmp_prog_sequence *q = cmp_program_sequence(d->prog, s);
         sim_seq_stats *ss = &r->sequences[s];
@@ -1070,7 +1087,9 @@ static npu_status run_sequences(tctx *x, seq_iv *iv, lspan *ls, double *t_total)
                     double c0 = t;
                     t += (double)pp->conf_cycles;
                     add_energy(x, c0, t, x->vscale * (double)pp->conf_bytes * x->c->e_dma_byte_pj);
-                    add_span(x, add_track(r, "dma_conf"), c0, t, "reconfigure", f);
+                    char rn[48];
+                    snprintf(rn, sizeof rn, "reconfigure pass %u", p - q->first_pass);
+                    add_span(x, add_track(r, "dma_conf"), c0, t, rn, f);
                     double end = 0;
                     st = run_pass(x, p, 1, f, t, &end);
                     for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps;

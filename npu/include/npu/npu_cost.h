@@ -23,16 +23,19 @@ extern "C" {
 typedef struct npu_cost_params {
     double cnp_event_cycles[NPU_COST_MAX_KERNEL + 1]; /* CNP cycles per input event per filter
                                                           group, by kernel size (index k) */
-    double cnp_event_overhead;  /* CNP fixed cycles per input event */
-    uint32_t cnp_filter_lanes;  /* CNP filters updated in parallel (one filter group) */
-    double cnp_output_cycles;   /* CNP cycles per output position per filter group
-                                   (activation, pooling, event emission) */
-    double hrc_macs_per_cycle;  /* HRC dense multiply-accumulates per cycle */
-    double hrc_output_cycles;   /* HRC cycles per output position per filter group */
-    uint32_t hrc_filter_lanes;  /* HRC filters per group */
-    double fnp_event_cycles;    /* FNP cycles per input event per unit group */
-    uint32_t fnp_unit_lanes;    /* FNP units updated in parallel */
-    double fnp_output_cycles;   /* FNP cycles per output unit group */
+    double cnp_event_overhead;                        /* CNP fixed cycles per input event */
+    uint32_t cnp_filter_lanes;        /* CNP filters updated in parallel (one filter group) */
+    double cnp_output_cycles;         /* CNP cycles per output position per filter group
+                                         (activation, pooling, event emission) */
+    double hrc_macs_per_cycle;        /* HRC dense multiply-accumulates per cycle */
+    double hrc_output_cycles;         /* HRC cycles per output position per filter group */
+    uint32_t hrc_filter_lanes;        /* HRC filters per group */
+    double fnp_event_cycles;          /* FNP cycles per input event per unit group */
+    uint32_t fnp_unit_lanes;          /* FNP units updated in parallel */
+    double fnp_output_cycles;         /* FNP cycles per output unit group */
+    double cnp_pw_channels_per_cycle; /* SeparableConvolutional pointwise stage: input
+                                         channels accumulated per cycle per filter group
+                                         (0 counts as 1) */
 } npu_cost_params;
 
 /* Per-NP cycle formulas (docs/timing-model.md, "NP formulas"). Every result is an integer
@@ -45,8 +48,8 @@ uint64_t npu_cost_filter_groups(const npu_np_config *cfg, const npu_cost_params 
 
 /* CNP: cycles to integrate n input events:
  * ceil(n * (cnp_event_overhead + cnp_event_cycles[k] * G)), G = filter groups for
- * Convolutional / Conv2D / Conv2DTranspose; G = 1 for DepthwiseConv2D(Transpose) and
- * SeparableConvolutional (an event updates its own channel's depthwise potential). */
+ * Convolutional / Conv2D / Conv2DTranspose and SeparableConvolutional (v1 fused depthwise x
+ * pointwise integration per filter group); G = 1 for DepthwiseConv2D(Transpose). */
 uint64_t npu_cost_cnp_events(const npu_np_config *cfg, const npu_cost_params *p, uint64_t n);
 
 /* HRC: cycles to process input line x (one input column, all rows and channels):
@@ -61,12 +64,12 @@ uint64_t npu_cost_fnp_events(const npu_np_config *cfg, const npu_cost_params *p,
 
 /* End of frame (activation, pooling, output emission):
  *   CNP: ceil(P * G * cnp_output_cycles) with P = conv_col_count * conv.y positions; a
- *        SeparableConvolutional adds the pointwise product: + P * G * in.c;
+ *        SeparableConvolutional adds the pointwise product:
+ *        + P * G * in.c / cnp_pw_channels_per_cycle (0 counts as 1);
  *   HRC: ceil(P * G * hrc_output_cycles);
  *   FNP: ceil(G * fnp_output_cycles) (0 when the NP owns no output).
  * 0 when the NP owns no output column. */
 uint64_t npu_cost_output(const npu_np_config *cfg, const npu_cost_params *p);
-
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,77 @@
+// cnp: the convolutional NP (CNP1/CNP2) of akisim, event-driven convolution of one layer slice.
+//
+// A thin wrapper of np_core (see there for the ports, the FSM and what is covered) with the
+// CNP cycle parameters, named like the calibration fields of npu_cost_params / mesh/calib:
+// an input event takes CNP_EVENT_OVERHEAD + G' * CNP_EVENT_CYCLES_k cycles (k = max(kx, ky)
+// clamped to 7, G' = ceil(filters / CNP_FILTER_LANES), 1 for depthwise) and the end of frame
+// P * G * CNP_OUTPUT_CYCLES cycles before emission. Each filter lane has one MAC per cycle;
+// one kernel tap of one filter group is integrated per cycle.
+`include "npu_regmap.vh"
+
+module cnp #(
+    parameter int CNP_FILTER_LANES = 8,  // filters updated in parallel (one filter group)
+    parameter int CNP_EVENT_OVERHEAD = 1,  // fixed cycles per input event
+    parameter int CNP_EVENT_CYCLES_1 = 1,  // cycles per event per filter group, k x k kernel
+    parameter int CNP_EVENT_CYCLES_2 = 4,
+    parameter int CNP_EVENT_CYCLES_3 = 9,
+    parameter int CNP_EVENT_CYCLES_4 = 16,
+    parameter int CNP_EVENT_CYCLES_5 = 25,
+    parameter int CNP_EVENT_CYCLES_6 = 36,
+    parameter int CNP_EVENT_CYCLES_7 = 49,
+    parameter int CNP_OUTPUT_CYCLES = 1,  // cycles per output position per filter group
+    parameter int WEIGHT_WORDS = 4096,  // WEIGHTS SRAM depth (32-bit words)
+    parameter int WROWS = 4096,  // unpacked weight rows
+    parameter int POT_ROWS = 4096,  // potential SRAM rows (positions x filter groups)
+    parameter int MAX_FILTERS = 256,  // filters per slice
+    parameter int MAX_CHANNELS = 256  // input channels
+) (
+    input logic clk,
+    input logic rst_n,
+    input logic cfg_valid,  // configuration port: register / SRAM word write
+    input logic cfg_sram,  // 0 = register block, 1 = SRAM region
+    input logic [1:0] cfg_region,  // SRAM region id (NPU_RM_REGION_*)
+    input logic [31:0] cfg_offset,  // word offset
+    input logic [31:0] cfg_data,  // word
+    input logic cfg_start,  // decode what was written, unpack weights
+    output logic cfg_done,  // configured
+    output logic cfg_err,  // configuration not covered by this RTL
+    input logic frame_start,  // clear potentials (when idle)
+    input logic frame_end,  // run the output stage (when idle)
+    input logic ev_valid,  // event input
+    output logic ev_ready,
+    input logic [15:0] ev_x,
+    input logic [15:0] ev_y,
+    input logic [31:0] ev_c,
+    input logic [31:0] ev_value,
+    output logic out_valid,  // event output, order (x, y, c)
+    input logic out_ready,
+    output logic [15:0] out_x,
+    output logic [15:0] out_y,
+    output logic [31:0] out_c,
+    output logic [31:0] out_value,
+    output logic idle,  // waiting for events / frame commands
+    output logic done,  // end of frame finished (pulse)
+    output logic [63:0] cyc_busy,  // cycles of the cost formulas (npu_cost.c)
+    output logic [63:0] cyc_stall  // emission and back-pressure cycles
+);
+  np_core #(
+      .KIND(`NPU_RM_TYPE_CNP),
+      .LANES(CNP_FILTER_LANES),
+      .EV_OVERHEAD(CNP_EVENT_OVERHEAD),
+      .EV_CYC_1(CNP_EVENT_CYCLES_1),
+      .EV_CYC_2(CNP_EVENT_CYCLES_2),
+      .EV_CYC_3(CNP_EVENT_CYCLES_3),
+      .EV_CYC_4(CNP_EVENT_CYCLES_4),
+      .EV_CYC_5(CNP_EVENT_CYCLES_5),
+      .EV_CYC_6(CNP_EVENT_CYCLES_6),
+      .EV_CYC_7(CNP_EVENT_CYCLES_7),
+      .OUT_CYCLES(CNP_OUTPUT_CYCLES),
+      .WEIGHT_WORDS(WEIGHT_WORDS),
+      .WROWS(WROWS),
+      .POT_ROWS(POT_ROWS),
+      .MAX_FILTERS(MAX_FILTERS),
+      .MAX_CHANNELS(MAX_CHANNELS)
+  ) core (
+      .*
+  );
+endmodule

@@ -1,0 +1,751 @@
+/*
+ * test_rtl_np: the Verilated NP blocks (rtl/src: cnp, fnp, hrc) against the C NP models.
+ *
+ * Every case builds a real one-layer model (random geometry, v1 or v2 arithmetic, random
+ * variables), maps it by hand on one or a few NPs (random filter and input-column slices),
+ * and compiles it with cmp_program_build. The register / SRAM writes of each NP's tracks go
+ * both to the C model (npu_np_write_*) and, word by word, to the RTL configuration port. The
+ * golden model's input of the layer is pushed as events (every pixel for the HRC) through the
+ * RTL event port with random gaps, and the output port sees random back-pressure. The RTL's
+ * output events must equal the C model's bit-exactly and in the same order, and the RTL's
+ * busy cycles must equal the npu_cost formulas (events / HRC lines + output stage) computed
+ * with the parameters the RTL was built with. Hand cases check values and cycles computed
+ * by hand; unsupported configurations must raise cfg_err.
+ */
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "Vcnp.h"
+#include "Vfnp.h"
+#include "Vhrc.h"
+#include "cmp/cmp_program.h"
+#include "mesh/mesh_calib.h"
+#include "npu/npu_cost.h"
+#include "npu/npu_np.h"
+#include "verilated.h"
+
+namespace {
+
+using I32 = std::vector<int32_t>;
+
+/* The cycle parameters the Verilated blocks are built with (the Verilog parameter defaults of
+ * rtl/src/cnp.v, hrc.v, fnp.v), as the C cost formulas take them. */
+npu_cost_params rtl_params() {
+    npu_cost_params p{};
+    for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++) {
+        p.cnp_event_cycles[k] = double(k * k); /* CNP_EVENT_CYCLES_k */
+    }
+    p.cnp_event_overhead = 1;  /* CNP_EVENT_OVERHEAD */
+    p.cnp_filter_lanes = 8;    /* CNP_FILTER_LANES */
+    p.cnp_output_cycles = 1;   /* CNP_OUTPUT_CYCLES */
+    p.hrc_macs_per_cycle = 64; /* HRC_MACS_PER_CYCLE */
+    p.hrc_output_cycles = 1;   /* HRC_OUTPUT_CYCLES */
+    p.hrc_filter_lanes = 8;    /* HRC_FILTER_LANES */
+    p.fnp_event_cycles = 1;    /* FNP_EVENT_CYCLES */
+    p.fnp_unit_lanes = 8;      /* FNP_UNIT_LANES */
+    p.fnp_output_cycles = 1;   /* FNP_OUTPUT_CYCLES */
+    return p;
+}
+
+int rnd(std::mt19937 &rng, int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
+
+I32 rand_vec(std::mt19937 &rng, size_t n, int lo, int hi) {
+    I32 v(n);
+    for (auto &x : v) {
+        x = rnd(rng, lo, hi);
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------------ the RTL harness */
+
+/* One Verilated NP block (Vcnp, Vfnp and Vhrc have the same ports) and the loop that drives
+ * it. Every call advances the clock with tick(); inputs are set while the clock is low and
+ * sampled at the rising edge, like a testbench. */
+template <class M>
+struct RtlNp {
+    std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
+    std::unique_ptr<M> m{new M{ctx.get()}};
+    std::mt19937 rng{1};
+    uint64_t cycles = 0; /* clock cycles since reset */
+
+    RtlNp() {
+        m->rst_n = 0;
+        tick();
+        tick();
+        m->rst_n = 1;
+        tick();
+    }
+    ~RtlNp() {
+        m->final();
+    }
+    /* One clock: evaluate with the clock low (combinational outputs settle on the current
+     * inputs), then raise it (registers take their next values). */
+    void tick() {
+        m->clk = 0;
+        m->eval();
+        m->clk = 1;
+        m->eval();
+        cycles++;
+    }
+    /* Configuration port: one word per cycle. */
+    void write(bool sram, uint32_t region, uint32_t offset, const uint32_t *w, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+            m->cfg_valid = 1;
+            m->cfg_sram = sram;
+            m->cfg_region = region;
+            m->cfg_offset = offset + uint32_t(i);
+            m->cfg_data = w[i];
+            tick();
+        }
+        m->cfg_valid = 0;
+    }
+    /* Pulses cfg_start and waits for the decode + weight unpack; false on cfg_err. */
+    bool configure() {
+        m->cfg_start = 1;
+        tick();
+        m->cfg_start = 0;
+        for (int i = 0; i < 1000000 && !m->cfg_done && !m->cfg_err; i++) {
+            tick();
+        }
+        return m->cfg_done && !m->cfg_err;
+    }
+    void pulse_start() {
+        m->frame_start = 1;
+        tick();
+        m->frame_start = 0;
+    }
+    void pulse_end() {
+        m->frame_end = 1;
+        tick();
+        m->frame_end = 0;
+    }
+    /* Output port: takes an event when valid and ready at this edge (ready random when
+     * backpressure is on). Call with the clock low, before tick(). */
+    void sample_out(std::vector<npu_event> &out, bool backpressure) {
+        m->out_ready = backpressure ? rnd(rng, 0, 3) != 0 : 1;
+        m->clk = 0;
+        m->eval();
+        if (m->out_valid && m->out_ready) {
+            out.push_back(
+                {uint16_t(m->out_x), uint16_t(m->out_y), m->out_c, int32_t(m->out_value)});
+        }
+    }
+    /* One frame: frame_start, the events (random idle gaps), wait idle, frame_end, emission
+     * until done. Returns the output events. */
+    std::vector<npu_event> frame(const std::vector<npu_event> &in, bool gaps, bool backpressure) {
+        std::vector<npu_event> out;
+        pulse_start();
+        for (const auto &e : in) {
+            while (gaps && rnd(rng, 0, 3) == 0) {
+                tick();
+            }
+            m->ev_valid = 1;
+            m->ev_x = e.x;
+            m->ev_y = e.y;
+            m->ev_c = e.c;
+            m->ev_value = uint32_t(e.value);
+            for (;;) { /* hold the event until the block takes it at a rising edge */
+                m->clk = 0;
+                m->eval();
+                bool taken = m->ev_ready;
+                tick();
+                if (taken) {
+                    break;
+                }
+            }
+            m->ev_valid = 0;
+        }
+        for (int i = 0; i < 10000000 && !m->idle; i++) {
+            tick();
+        }
+        pulse_end();
+        for (int i = 0; i < 10000000; i++) {
+            sample_out(out, backpressure);
+            bool fin = m->done;
+            tick();
+            if (fin) {
+                break;
+            }
+        }
+        m->out_ready = 0;
+        return out;
+    }
+};
+
+/* ------------------------------------------------------------------ programs (real compiler) */
+
+npu_np_kind kind_of(mesh_np_type t) {
+    return t == MESH_NP_HRC                           ? NPU_NP_HRC
+           : (t == MESH_NP_FNP2 || t == MESH_NP_FNP3) ? NPU_NP_FNP
+                                                      : NPU_NP_CNP;
+}
+
+/* A one-layer model (plus InputData), its hand-built single-pass mapping and program. */
+struct Rig {
+    npu_model *m = npu_model_new();
+    npu_err e{};
+    mesh_desc mesh{};
+    std::vector<std::vector<cmp_np_map>> nps;
+    std::vector<cmp_layer_map> lmaps;
+    cmp_sequence seq{};
+    cmp_mapped mm{};
+    cmp_program *prog = nullptr;
+    uint32_t next_slot = 0;
+
+    ~Rig() {
+        cmp_program_free(prog);
+        npu_model_free(m);
+    }
+    bool add(npu_layer_type t, const char *name, const npu_params &p) {
+        return npu_model_add(m, t, name, &p, nullptr, 0, &e) == NPU_OK;
+    }
+    void var(uint32_t l, const char *name, std::vector<uint32_t> shape, const I32 &d) {
+        ASSERT_EQ(npu_model_set_var(m, l, name, NPU_DTYPE_I32, uint32_t(shape.size()), shape.data(),
+                                    d.data(), &e),
+                  NPU_OK)
+            << e.msg;
+    }
+    /* Layer l on NPs of type t: col_parts input-column slices x filter_parts filter slices. */
+    void map_layer(std::mt19937 &rng, uint32_t l, mesh_np_type t, uint32_t col_parts,
+                   uint32_t filter_parts) {
+        const npu_layer *L = npu_model_layer(m, l);
+        auto cut = [&](uint32_t n, uint32_t k) {
+            k = std::max(1u, std::min(k, n));
+            std::vector<uint32_t> c;
+            for (uint32_t i = 1; i < n; i++) {
+                c.push_back(i);
+            }
+            std::shuffle(c.begin(), c.end(), rng);
+            c.resize(k - 1);
+            c.push_back(0);
+            c.push_back(n);
+            std::sort(c.begin(), c.end());
+            return c;
+        };
+        auto cols = cut(L->in_shape.x, col_parts), fil = cut(L->out_shape.c, filter_parts);
+        nps.resize(l + 1);
+        for (size_t a = 0; a + 1 < cols.size(); a++) {
+            for (size_t b = 0; b + 1 < fil.size(); b++) {
+                uint32_t i = next_slot++;
+                mesh_ident id = {1, uint8_t(2 + i / 4), uint8_t(i % 4)};
+                nps[l].push_back(
+                    {id, t, fil[b + 1] - fil[b], fil[b], cols[a], cols[a + 1] - cols[a], false});
+            }
+        }
+    }
+    bool finish() {
+        nps.resize(npu_model_layer_count(m));
+        snprintf(mesh.name, sizeof mesh.name, "%s", "rtl-test");
+        mesh.ip_version = npu_model_ip_version(m);
+        mesh.cols = 1;
+        mesh.rows = 40;
+        mesh.has_hrc = true;
+        mesh.hrc = {1, 1, 2};
+        mesh.dma_event = {1, 1, 0};
+        mesh.dma_conf = {1, 1, 1};
+        for (uint32_t l = 0; l < nps.size(); l++) {
+            lmaps.push_back({l, 0, uint32_t(nps[l].size()), nps[l].data(), 0});
+        }
+        snprintf(seq.name, sizeof seq.name, "%s", "HW/all");
+        seq.backend = CMP_BACKEND_HARDWARE;
+        seq.last = uint32_t(nps.size() - 1);
+        seq.n_passes = 1;
+        seq.n_layers = uint32_t(lmaps.size());
+        seq.layers = lmaps.data();
+        mm.n_sequences = 1;
+        mm.sequences = &seq;
+        mm.total_passes = 1;
+        return cmp_program_build(m, &mm, &mesh, &prog, &e) == NPU_OK;
+    }
+};
+
+/* The tracks of one NP, replayed into any configuration port `wr(sram, region, off, w, n)`. */
+template <class F>
+void replay(const cmp_program *p, mesh_ident id, F wr) {
+    const cmp_prog_pass *pass = cmp_program_pass(p, 0);
+    for (uint32_t k = 0; k < pass->n_tracks; k++) {
+        const cmp_prog_track *t = cmp_program_track(p, 0, k);
+        if (t->ident.col == id.col && t->ident.row == id.row && t->ident.id == id.id) {
+            wr(t->kind != CMP_TRACK_REGISTERS, t->region, t->offset, cmp_program_track_words(p, t),
+               size_t(t->n_words));
+        }
+    }
+}
+
+/* Events of a tensor in scan order (x, y, c): non-zero values, or every value (HRC). */
+std::vector<npu_event> events_of(const npu_tensor &t, bool dense) {
+    std::vector<npu_event> ev;
+    for (uint32_t x = 0; x < t.shape.x; x++) {
+        for (uint32_t y = 0; y < t.shape.y; y++) {
+            for (uint32_t c = 0; c < t.shape.c; c++) {
+                int32_t v = t.data[(size_t(x) * t.shape.y + y) * t.shape.c + c];
+                if (v != 0 || dense) {
+                    ev.push_back({uint16_t(x), uint16_t(y), c, v});
+                }
+            }
+        }
+    }
+    return ev;
+}
+
+/* The C model's cycles for one frame (the formulas of npu_cost.h). */
+uint64_t formula_cycles(const npu_np_config *c, const npu_cost_params &p, uint64_t events_in) {
+    uint64_t cyc = npu_cost_output(c, &p);
+    if (c->kind == NPU_NP_CNP) {
+        cyc += npu_cost_cnp_events(c, &p, events_in);
+    } else if (c->kind == NPU_NP_FNP) {
+        cyc += npu_cost_fnp_events(c, &p, events_in);
+    } else {
+        for (uint32_t x = c->need_col_first; x < c->need_col_first + c->need_col_count; x++) {
+            cyc += npu_cost_hrc_line(c, &p, x);
+        }
+    }
+    return cyc;
+}
+
+struct NpDel {
+    void operator()(npu_np *n) const {
+        npu_np_free(n);
+    }
+};
+
+/* Counts of one block's run (vectors = frames compared). */
+struct Tally {
+    int frames = 0, events_out = 0, skipped = 0;
+};
+
+/* Runs one NP of the program on the C model and on the RTL block M for `frames` inputs;
+ * expects equal outputs (order included) and busy cycles equal to the formulas. */
+template <class M>
+void run_np(const Rig &r, const cmp_np_map &nm, const std::vector<std::vector<npu_event>> &frames,
+            std::mt19937 &rng, Tally &tally, bool expect_supported = true) {
+    std::unique_ptr<npu_np, NpDel> c(npu_np_new(kind_of(nm.type)));
+    npu_err e{};
+    replay(r.prog, nm.ident,
+           [&](bool sram, uint32_t reg, uint32_t off, const uint32_t *w, size_t n) {
+               npu_status st = sram ? npu_np_write_sram(c.get(), reg, off, w, n, &e)
+                                    : npu_np_write_regs(c.get(), off, w, n, &e);
+               ASSERT_EQ(st, NPU_OK) << e.msg;
+           });
+    ASSERT_EQ(npu_np_configure(c.get(), &e), NPU_OK) << e.msg;
+    RtlNp<M> rtl;
+    rtl.rng.seed(rng());
+    replay(r.prog, nm.ident,
+           [&](bool sram, uint32_t reg, uint32_t off, const uint32_t *w, size_t n) {
+               rtl.write(sram, reg, off, w, n);
+           });
+    bool ok = rtl.configure();
+    if (!expect_supported) {
+        EXPECT_FALSE(ok) << "cfg_err expected";
+        return;
+    }
+    ASSERT_TRUE(ok) << "RTL configuration failed (cfg_err)";
+    const npu_np_config *cfg = npu_np_get_config(c.get());
+    npu_cost_params p = rtl_params();
+    for (size_t f = 0; f < frames.size(); f++) {
+        SCOPED_TRACE("frame " + std::to_string(f));
+        npu_np_reset_counters(c.get());
+        npu_np_begin_frame(c.get());
+        npu_np_push(c.get(), frames[f].data(), frames[f].size());
+        npu_event_buf ob{};
+        ASSERT_EQ(npu_np_end_frame(c.get(), &ob, &e), NPU_OK) << e.msg;
+        std::vector<npu_event> want(ob.ev, ob.ev + ob.n);
+        npu_event_buf_free(&ob);
+        std::vector<npu_event> got = rtl.frame(frames[f], rnd(rng, 0, 1), rnd(rng, 0, 1));
+        ASSERT_EQ(got.size(), want.size()) << "output event count";
+        for (size_t i = 0; i < want.size(); i++) {
+            ASSERT_TRUE(got[i].x == want[i].x && got[i].y == want[i].y && got[i].c == want[i].c &&
+                        got[i].value == want[i].value)
+                << "event " << i << ": RTL (" << got[i].x << "," << got[i].y << "," << got[i].c
+                << ")=" << got[i].value << " C (" << want[i].x << "," << want[i].y << ","
+                << want[i].c << ")=" << want[i].value;
+        }
+        uint64_t n_in = npu_np_get_counters(c.get())->events_in;
+        EXPECT_EQ(uint64_t(rtl.m->cyc_busy), formula_cycles(cfg, p, n_in)) << "busy cycles";
+        tally.frames++;
+        tally.events_out += int(want.size());
+    }
+}
+
+/* ------------------------------------------------------------------ random layers */
+
+int wmin(uint32_t b) {
+    return b == 1 ? 0 : -((1 << (b - 1)) - 1);
+}
+int wmax(uint32_t b) {
+    return b == 1 ? 1 : (1 << (b - 1)) - 1;
+}
+
+/* InputData (unless an image layer) + one layer of type t with random geometry, bits and
+ * variables; false when the draw does not finalize. *target = index of the layer. */
+bool build_one(std::mt19937 &rng, Rig &r, npu_layer_type t, uint32_t *target) {
+    bool v2 = npu_layer_type_version(t) == 2;
+    bool image = t == NPU_INPUT_CONVOLUTIONAL || t == NPU_INPUT_CONV2D;
+    bool dense = t == NPU_FULLY_CONNECTED || t == NPU_DENSE1D;
+    npu_shape in = {uint32_t(rnd(rng, 2, 11)), uint32_t(rnd(rng, 2, 7)),
+                    image ? (rnd(rng, 0, 1) ? 3u : 1u) : uint32_t(rnd(rng, 1, 5))};
+    uint32_t l = 0;
+    if (!image) {
+        npu_params p = npu_params_default(NPU_INPUT_DATA);
+        p.input_shape = in;
+        const uint32_t bits[] = {1, 2, 4, 8};
+        p.input_bits = bits[rnd(rng, 0, 3)];
+        p.input_signed = v2 && p.input_bits == 8 && rnd(rng, 0, 1);
+        if (!r.add(NPU_INPUT_DATA, "input", p)) {
+            return false;
+        }
+        l = 1;
+    }
+    npu_params p = npu_params_default(t);
+    uint32_t nf = uint32_t(rnd(rng, 1, 20)), c = in.c;
+    if (!dense) {
+        p.kernel_x = p.kernel_y = uint32_t(rnd(rng, 1, 4));
+        if (rnd(rng, 0, 3) == 0) {
+            p.kernel_y = uint32_t(rnd(rng, 1, 4));
+        }
+        p.stride_x = uint32_t(rnd(rng, 1, 2));
+        p.stride_y = uint32_t(rnd(rng, 1, 2));
+        p.padding = rnd(rng, 0, 1) ? NPU_PAD_SAME : NPU_PAD_VALID;
+        p.pool_type = NPU_POOL_NONE;
+        p.pool_x = p.pool_y = p.pool_stride_x = p.pool_stride_y = -1;
+        int k = rnd(rng, 0, 3);
+        if (k == 1 || k == 2) {
+            p.pool_type = NPU_POOL_MAX;
+            p.pool_x = rnd(rng, 1, 3);
+            p.pool_y = rnd(rng, 1, 3);
+            p.pool_stride_x = rnd(rng, 0, 1) ? -1 : rnd(rng, 1, 3);
+            p.pool_stride_y = rnd(rng, 0, 1) ? -1 : rnd(rng, 1, 3);
+        } else if (k == 3) {
+            p.pool_type = NPU_POOL_AVG;
+        }
+    }
+    p.filters = nf;
+    if (image) {
+        p.input_shape = in;
+        p.padding_value = rnd(rng, 0, 1) ? 0 : int32_t(rnd(rng, 1, 255));
+    }
+    if (v2) {
+        p.activation = rnd(rng, 0, 2) != 0;
+        p.output_bits = p.activation ? uint32_t(rnd(rng, 2, 8)) : uint32_t(rnd(rng, 8, 32));
+        p.buffer_bits = uint32_t(rnd(rng, 14, 32));
+    } else {
+        p.activation = rnd(rng, 0, 3) != 0;
+        const uint32_t ab[] = {1, 2, 4};
+        p.act_bits = ab[rnd(rng, 0, 2)];
+        const uint32_t wb[] = {1, 2, 4};
+        p.weights_bits = t == NPU_INPUT_CONVOLUTIONAL ? 8 : wb[rnd(rng, 0, 2)];
+    }
+    if (!r.add(t, "layer", p)) {
+        return false;
+    }
+    int lo = v2 ? -128 : wmin(p.weights_bits), hi = v2 ? 127 : wmax(p.weights_bits);
+    uint32_t kx = p.kernel_x, ky = p.kernel_y;
+    if (t == NPU_DEPTHWISE_CONV2D) {
+        nf = c;
+        r.var(l, "weights", {kx, ky, c}, rand_vec(rng, kx * ky * c, lo, hi));
+    } else if (t == NPU_FULLY_CONNECTED) {
+        uint32_t n = in.x * in.y * in.c;
+        r.var(l, "weights", {1, 1, n, nf}, rand_vec(rng, n * nf, lo, hi));
+    } else if (t == NPU_DENSE1D) {
+        uint32_t n = in.x * in.y * in.c;
+        r.var(l, "weights", {n, nf}, rand_vec(rng, n * nf, lo, hi));
+    } else {
+        r.var(l, "weights", {kx, ky, c, nf}, rand_vec(rng, kx * ky * c * nf, lo, hi));
+    }
+    if (v2) {
+        r.var(l, "bias", {nf}, rand_vec(rng, nf, -3000, 3000));
+        r.var(l, "bias_shift", {nf}, rand_vec(rng, nf, 0, 3));
+        r.var(l, "output_scale", {nf}, rand_vec(rng, nf, 0, 300));
+        r.var(l, "output_shift", {nf}, rand_vec(rng, nf, -3, 12));
+        if (!image && rnd(rng, 0, 1)) {
+            r.var(l, "input_shift", {c}, rand_vec(rng, c, 0, 3));
+        }
+    } else {
+        r.var(l, "threshold", {nf}, rand_vec(rng, nf, -60, 60));
+        r.var(l, "act_step", {nf}, rand_vec(rng, nf, 1, 9));
+    }
+    npu_err e{};
+    if (npu_model_finalize(r.m, &e) != NPU_OK) {
+        return false;
+    }
+    *target = l;
+    return true;
+}
+
+/* Random input frames of the model; the events of the layer's input. */
+std::vector<std::vector<npu_event>> random_frames(std::mt19937 &rng, const Rig &r, uint32_t l,
+                                                  int n) {
+    npu_shape s = npu_model_input_shape(r.m);
+    uint32_t bits = npu_model_input_bits(r.m);
+    bool sg = npu_model_input_signed(r.m);
+    int lo = sg ? -(1 << (bits - 1)) : 0, hi = sg ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+    std::vector<std::vector<npu_event>> out;
+    for (int f = 0; f < n; f++) {
+        I32 d = rand_vec(rng, npu_shape_size(s), lo, hi);
+        int zero = rnd(rng, 0, 90);
+        for (auto &v : d) {
+            v = rnd(rng, 0, 99) < zero ? 0 : v;
+        }
+        npu_tensor in{s, d.data()};
+        out.push_back(events_of(in, l == 0));
+    }
+    return out;
+}
+
+mesh_np_type np_type(npu_layer_type t) {
+    switch (t) {
+    case NPU_INPUT_CONVOLUTIONAL:
+    case NPU_INPUT_CONV2D:
+        return MESH_NP_HRC;
+    case NPU_FULLY_CONNECTED:
+    case NPU_DENSE1D:
+        return MESH_NP_FNP3;
+    default:
+        return MESH_NP_CNP1;
+    }
+}
+
+/* `cases` random layers of the given types on block M, 2 frames each, every NP of the
+ * mapping compared. */
+template <class M>
+void random_block(const std::vector<npu_layer_type> &types, uint32_t seed, int cases) {
+    std::mt19937 rng(seed);
+    Tally tally;
+    int done = 0;
+    for (int attempt = 0; done < cases && attempt < cases * 20; attempt++) {
+        Rig r;
+        uint32_t l = 0;
+        npu_layer_type t = types[size_t(rnd(rng, 0, int(types.size()) - 1))];
+        if (!build_one(rng, r, t, &l)) {
+            continue;
+        }
+        bool dense = t == NPU_FULLY_CONNECTED || t == NPU_DENSE1D;
+        r.map_layer(rng, l, np_type(t), dense ? 1u : uint32_t(rnd(rng, 1, 2)),
+                    uint32_t(rnd(rng, 1, 2)));
+        if (dense) {
+            for (auto &n : r.nps[l]) {
+                n.col_first = 0;
+                n.col_count = npu_model_layer(r.m, l)->in_shape.x;
+            }
+        }
+        ASSERT_TRUE(r.finish()) << r.e.msg;
+        auto frames = random_frames(rng, r, l, 2);
+        for (const auto &nm : r.nps[l]) {
+            SCOPED_TRACE(std::string(npu_layer_type_name(t)) + " case " + std::to_string(done));
+            run_np<M>(r, nm, frames, rng, tally);
+            if (::testing::Test::HasFailure()) {
+                return;
+            }
+        }
+        done++;
+    }
+    EXPECT_EQ(done, cases);
+    EXPECT_GT(tally.events_out, 0);
+    ::testing::Test::RecordProperty("frames", tally.frames);
+}
+
+TEST(RtlCnp, RandomLayersMatchCModelAndCycles) {
+    random_block<Vcnp>({NPU_CONVOLUTIONAL, NPU_CONV2D, NPU_DEPTHWISE_CONV2D}, 11, 300);
+}
+
+TEST(RtlFnp, RandomLayersMatchCModelAndCycles) {
+    random_block<Vfnp>({NPU_FULLY_CONNECTED, NPU_DENSE1D}, 23, 250);
+}
+
+TEST(RtlHrc, RandomLayersMatchCModelAndCycles) {
+    random_block<Vhrc>({NPU_INPUT_CONVOLUTIONAL, NPU_INPUT_CONV2D}, 37, 250);
+}
+
+/* The Verilated blocks are built with the shipped calibration's NP parameters: a
+ * recalibration of these fields must update the Verilog parameter defaults (rtl/src/cnp.v,
+ * fnp.v, hrc.v) and rtl_params() so that the RTL keeps equalling the formulas. */
+TEST(RtlParams, ShippedCalibrationsMatchRtlDefaults) {
+    npu_cost_params r = rtl_params();
+    for (size_t i = 0; i < mesh_calib_preset_count(); i++) {
+        const char *name = mesh_calib_preset_name(i);
+        mesh_calib c{};
+        npu_err e{};
+        ASSERT_EQ(mesh_calib_preset(name, &c, &e), NPU_OK) << e.msg;
+        SCOPED_TRACE(name);
+        for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++) {
+            EXPECT_EQ(c.np.cnp_event_cycles[k], r.cnp_event_cycles[k]) << "k " << k;
+        }
+        EXPECT_EQ(c.np.cnp_event_overhead, r.cnp_event_overhead);
+        EXPECT_EQ(c.np.cnp_filter_lanes, r.cnp_filter_lanes);
+        EXPECT_EQ(c.np.cnp_output_cycles, r.cnp_output_cycles);
+        EXPECT_EQ(c.np.hrc_macs_per_cycle, r.hrc_macs_per_cycle);
+        EXPECT_EQ(c.np.hrc_output_cycles, r.hrc_output_cycles);
+        EXPECT_EQ(c.np.hrc_filter_lanes, r.hrc_filter_lanes);
+        EXPECT_EQ(c.np.fnp_event_cycles, r.fnp_event_cycles);
+        EXPECT_EQ(c.np.fnp_unit_lanes, r.fnp_unit_lanes);
+        EXPECT_EQ(c.np.fnp_output_cycles, r.fnp_output_cycles);
+    }
+}
+
+/* ------------------------------------------------------------------ hand cases */
+
+/* Conv2D 1x1, one channel, one filter on a 2x2 input, weight 3, scale 1, no shift, no
+ * activation, 32-bit output: an event (1, 0, 0, 5) gives (1, 0, 0) = 5 * 3 + bias 7 = 22,
+ * and the other three positions emit the bias 7. Cycles: 1 event x (1 overhead + 1 tap x
+ * 1 group) + 4 positions x 1 group x 1 = 6. */
+TEST(RtlCnp, HandConv2dOneByOne) {
+    Rig r;
+    npu_params in = npu_params_default(NPU_INPUT_DATA);
+    in.input_shape = {2, 2, 1};
+    in.input_bits = 8;
+    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    npu_params p = npu_params_default(NPU_CONV2D);
+    p.kernel_x = p.kernel_y = 1;
+    p.filters = 1;
+    p.activation = false;
+    p.output_bits = 32;
+    p.buffer_bits = 32;
+    ASSERT_TRUE(r.add(NPU_CONV2D, "conv", p)) << r.e.msg;
+    r.var(1, "weights", {1, 1, 1, 1}, {3});
+    r.var(1, "bias", {1}, {7});
+    r.var(1, "output_scale", {1}, {1});
+    r.var(1, "output_shift", {1}, {0});
+    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+    std::mt19937 rng(5);
+    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
+    ASSERT_TRUE(r.finish()) << r.e.msg;
+    RtlNp<Vcnp> rtl;
+    replay(r.prog, r.nps[1][0].ident,
+           [&](bool s, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
+               rtl.write(s, g, o, w, n);
+           });
+    ASSERT_TRUE(rtl.configure());
+    auto out = rtl.frame({{1, 0, 0, 5}}, false, false);
+    ASSERT_EQ(out.size(), 4u);
+    const int32_t want[4] = {7, 7, 22, 7}; /* scan order (0,0) (0,1) (1,0) (1,1) */
+    for (size_t i = 0; i < 4; i++) {
+        EXPECT_EQ(out[i].x, i / 2);
+        EXPECT_EQ(out[i].y, i % 2);
+        EXPECT_EQ(out[i].c, 0u);
+        EXPECT_EQ(out[i].value, want[i]);
+    }
+    EXPECT_EQ(rtl.m->cyc_busy, 6u);
+    /* a second frame starts from cleared potentials */
+    out = rtl.frame({}, false, false);
+    EXPECT_EQ(out.size(), 4u);
+    EXPECT_EQ(out.empty() ? 0 : out[2].value, 7);
+    EXPECT_EQ(rtl.m->cyc_busy, 4u);
+}
+
+/* v1 FullyConnected, 2 inputs, 10 units (2 unit groups): events (0,0,0,1) and (1,0,0,2)
+ * with weights w[i][u] = u - 4 (4-bit -> symmetric range) for i = 0 and 1 for i = 1:
+ * potential of unit u = (u - 4) + 2; activation off -> value = u - 2 (u = 2 emits nothing).
+ * Cycles: 2 events x 2 groups x 1 + 2 groups x 1 = 6. */
+TEST(RtlFnp, HandFullyConnected) {
+    Rig r;
+    npu_params in = npu_params_default(NPU_INPUT_DATA);
+    in.input_shape = {2, 1, 1};
+    in.input_bits = 4;
+    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    npu_params p = npu_params_default(NPU_FULLY_CONNECTED);
+    p.filters = 10;
+    p.weights_bits = 4;
+    p.activation = false;
+    ASSERT_TRUE(r.add(NPU_FULLY_CONNECTED, "fc", p)) << r.e.msg;
+    I32 w(20);
+    for (int u = 0; u < 10; u++) {
+        w[size_t(u)] = u - 4;
+        w[size_t(10 + u)] = 1;
+    }
+    r.var(1, "weights", {1, 1, 2, 10}, w);
+    r.var(1, "threshold", {10}, I32(10, 0));
+    r.var(1, "act_step", {10}, I32(10, 1));
+    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+    std::mt19937 rng(5);
+    r.map_layer(rng, 1, MESH_NP_FNP3, 1, 1);
+    ASSERT_TRUE(r.finish()) << r.e.msg;
+    RtlNp<Vfnp> rtl;
+    replay(r.prog, r.nps[1][0].ident,
+           [&](bool s, uint32_t g, uint32_t o, const uint32_t *wd, size_t n) {
+               rtl.write(s, g, o, wd, n);
+           });
+    ASSERT_TRUE(rtl.configure());
+    auto out = rtl.frame({{0, 0, 0, 1}, {1, 0, 0, 2}}, true, true);
+    ASSERT_EQ(out.size(), 9u);
+    for (size_t i = 0; i < out.size(); i++) {
+        uint32_t u = uint32_t(i < 2 ? i : i + 1);
+        EXPECT_EQ(out[i].c, u);
+        EXPECT_EQ(out[i].value, int32_t(u) - 2);
+    }
+    EXPECT_EQ(rtl.m->cyc_busy, 6u);
+}
+
+/* InputConv2D 1x1 on a 3x1 one-channel image, 1 filter, weight 2, bias 0, scale 1, ReLU,
+ * 8-bit output: pixels 10, 0, 200 -> 20, (nothing), 255 (saturated). Cycles: 3 lines of
+ * 1 MAC each (ceil(1/64) = 1) + 3 positions = 6. */
+TEST(RtlHrc, HandInputConv2d) {
+    Rig r;
+    npu_params p = npu_params_default(NPU_INPUT_CONV2D);
+    p.input_shape = {3, 1, 1};
+    p.kernel_x = p.kernel_y = 1;
+    p.filters = 1;
+    p.activation = true;
+    p.output_bits = 8;
+    p.buffer_bits = 32;
+    ASSERT_TRUE(r.add(NPU_INPUT_CONV2D, "conv", p)) << r.e.msg;
+    r.var(0, "weights", {1, 1, 1, 1}, {2});
+    r.var(0, "bias", {1}, {0});
+    r.var(0, "output_scale", {1}, {1});
+    r.var(0, "output_shift", {1}, {0});
+    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+    std::mt19937 rng(5);
+    r.map_layer(rng, 0, MESH_NP_HRC, 1, 1);
+    ASSERT_TRUE(r.finish()) << r.e.msg;
+    RtlNp<Vhrc> rtl;
+    replay(r.prog, r.nps[0][0].ident,
+           [&](bool s, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
+               rtl.write(s, g, o, w, n);
+           });
+    ASSERT_TRUE(rtl.configure());
+    auto out = rtl.frame({{0, 0, 0, 10}, {1, 0, 0, 0}, {2, 0, 0, 200}}, false, true);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].x, 0u);
+    EXPECT_EQ(out[0].value, 20);
+    EXPECT_EQ(out[1].x, 2u);
+    EXPECT_EQ(out[1].value, 255);
+    EXPECT_EQ(rtl.m->cyc_busy, 6u);
+}
+
+/* Layer kinds outside the RTL's coverage are refused with cfg_err, never computed wrongly. */
+TEST(RtlCnp, UnsupportedKindRaisesCfgErr) {
+    std::mt19937 rng(77);
+    for (int attempt = 0; attempt < 50; attempt++) {
+        Rig r;
+        npu_params in = npu_params_default(NPU_INPUT_DATA);
+        in.input_shape = {4, 4, 2};
+        in.input_bits = 4;
+        ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+        npu_params p = npu_params_default(NPU_SEPARABLE_CONVOLUTIONAL);
+        p.kernel_x = p.kernel_y = 3;
+        p.filters = 3;
+        p.weights_bits = 2;
+        p.padding = NPU_PAD_SAME;
+        ASSERT_TRUE(r.add(NPU_SEPARABLE_CONVOLUTIONAL, "sep", p)) << r.e.msg;
+        r.var(1, "weights", {3, 3, 2, 1}, rand_vec(rng, 18, -1, 1));
+        r.var(1, "weights_pw", {1, 1, 2, 3}, rand_vec(rng, 6, -1, 1));
+        r.var(1, "threshold", {3}, {0, 1, 2});
+        r.var(1, "act_step", {3}, {1, 1, 1});
+        ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+        r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
+        ASSERT_TRUE(r.finish()) << r.e.msg;
+        Tally t;
+        run_np<Vcnp>(r, r.nps[1][0], {}, rng, t, false);
+        return;
+    }
+}
+
+} // namespace
