@@ -37,6 +37,7 @@ bench: build
 	@$(BUILD)/bench/akisim-bench
 	@$(BUILD)/bench/akisim-bench-mapper
 	@$(BUILD)/bench/akisim-bench-engine
+	@$(BUILD)/bench/akisim-bench-sweep
 
 format:
 	@find npu mesh compiler sim test bench rtl -name '*.[ch]' -o -name '*.cpp' | xargs clang-format -i

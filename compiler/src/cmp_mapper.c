@@ -8,7 +8,10 @@
  * HRC layer on the mesh's HRC. Passes are filled greedily in layer order. The map mode picks
  * the maximum filters per NP (fpn) of a sequence by binary search: minimal = unlimited;
  * allnps = the smallest fpn keeping the fewest passes; hwpr (partial reconfiguration) = the
- * smallest fpn with every layer on at most half of the CNP slots.
+ * smallest fpn with every layer on at most half of the CNP slots. A sequence whose mapping
+ * gives some NP a routing table (DEST_* entries, cmp_np_dests) larger than the register map
+ * holds is rebuilt with a larger fpn (fewer NPs per layer), and refused naming the layer when
+ * even the fewest NPs do not fit, so program building never meets that limit.
  */
 #define _POSIX_C_SOURCE 200809L /* strcasecmp */
 #include "cmp/cmp_mapper.h"
@@ -17,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "cmp_program_int.h" /* cmp_np_dests: the routing table the program will hold */
 
 #define CMP_CNP_MASK ((1u << MESH_NP_CNP1) | (1u << MESH_NP_CNP2))
 
@@ -341,8 +346,52 @@ static npu_status cmp_build_layer(cmp_ctx *c, uint32_t i, uint32_t fpn, bool hw,
     return NPU_OK;
 }
 
-static npu_status cmp_build_sequence(cmp_ctx *c, const cmp_seq_plan *p, cmp_map_mode mode,
-                                     bool multi, cmp_sequence *seq) {
+static void cmp_sequence_free(cmp_sequence *seq) {
+    for (uint32_t i = 0; i < seq->n_layers && seq->layers; i++)
+        free(seq->layers[i].nps);
+    free(seq->layers);
+    seq->layers = NULL;
+}
+
+static const cmp_layer_map *cmp_seq_layer(const cmp_sequence *seq, uint32_t layer) {
+    return layer >= seq->first && layer <= seq->last ? &seq->layers[layer - seq->first] : NULL;
+}
+
+/* Checks that every NP of hardware sequence seq has a routing table (DEST_* entries,
+ * cmp_np_dests) the register map can hold; otherwise fills why naming the layers. */
+static bool cmp_dests_fit(const cmp_ctx *c, const cmp_sequence *seq, char *why, size_t n_why) {
+    cmp_dest d[NPU_RM_MAX_DESTINATIONS];
+    for (uint32_t i = 0; i < seq->n_layers; i++) {
+        const cmp_layer_map *lm = &seq->layers[i];
+        for (uint32_t k = 0; k < lm->n_nps; k++) {
+            uint32_t consumer = UINT32_MAX;
+            uint32_t n = cmp_np_dests(c->m, seq, lm->pass, lm->layer, &lm->nps[k],
+                                      c->mesh->dma_event, d, NPU_RM_MAX_DESTINATIONS, &consumer);
+            if (n <= NPU_RM_MAX_DESTINATIONS)
+                continue;
+            mesh_ident id = lm->nps[k].ident;
+            int len = snprintf(why, n_why,
+                               "dest_count: layer '%s' NP (%u,%u,%u) would send to more than the "
+                               "register map's %u destination entries (one per node and column "
+                               "slice)",
+                               cmp_layer_name(c, lm->layer), id.col, id.row, id.id,
+                               NPU_RM_MAX_DESTINATIONS);
+            const cmp_layer_map *cm = consumer == UINT32_MAX ? NULL : cmp_seq_layer(seq, consumer);
+            size_t at = len > 0 && (size_t)len < n_why ? (size_t)len : n_why - 1;
+            if (cm != NULL)
+                snprintf(why + at, n_why - at, ": its consumer '%s' has %u NPs in the same pass",
+                         cmp_layer_name(c, consumer), cm->n_nps);
+            else
+                snprintf(why + at, n_why - at, " once the event DMA entry is added");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Builds sequence plan p with filters-per-NP limit fpn (0 = unlimited). */
+static npu_status cmp_build_sequence_fpn(cmp_ctx *c, const cmp_seq_plan *p, uint32_t fpn,
+                                         bool multi, cmp_sequence *seq) {
     memset(seq, 0, sizeof *seq);
     seq->first = p->first;
     seq->last = p->last;
@@ -355,7 +404,6 @@ static npu_status cmp_build_sequence(cmp_ctx *c, const cmp_seq_plan *p, cmp_map_
     seq->layers = calloc(seq->n_layers, sizeof *seq->layers);
     if (seq->layers == NULL)
         return NPU_ERR_INTERNAL;
-    uint32_t fpn = p->hw ? cmp_choose_fpn(c, p->first, p->last, mode) : 0;
     seq->max_filters_per_np = fpn;
     for (uint32_t i = p->first; i <= p->last; i++) {
         if (cmp_build_layer(c, i, fpn, p->hw, &seq->layers[i - p->first]) != NPU_OK)
@@ -381,6 +429,29 @@ static npu_status cmp_build_sequence(cmp_ctx *c, const cmp_seq_plan *p, cmp_map_
     }
     seq->program_bytes += 64u + 16u * seq->n_passes; /* header and pass table */
     return NPU_OK;
+}
+
+/* Builds sequence plan p: the map mode's filters-per-NP limit, raised (doubling, then
+ * unlimited) while some NP's routing table does not fit the register map; refused naming the
+ * layer when even the fewest NPs do not fit. */
+static npu_status cmp_build_sequence(cmp_ctx *c, const cmp_seq_plan *p, cmp_map_mode mode,
+                                     bool multi, cmp_sequence *seq, npu_err *err) {
+    uint32_t fpn = p->hw ? cmp_choose_fpn(c, p->first, p->last, mode) : 0;
+    for (;;) {
+        npu_status st = cmp_build_sequence_fpn(c, p, fpn, multi, seq);
+        char why[512];
+        if (st != NPU_OK || !p->hw || cmp_dests_fit(c, seq, why, sizeof why))
+            return st;
+        cmp_sequence_free(seq);
+        memset(seq, 0, sizeof *seq);
+        if (fpn == 0)
+            return npu_err_set(err, NPU_ERR_INPUT, "map on %s: %s", c->mesh->name, why);
+        uint32_t max_f = 0;
+        for (uint32_t i = p->first; i <= p->last; i++)
+            if (c->needs[i].kind == CMP_NEED_CNP && c->needs[i].filters > max_f)
+                max_f = c->needs[i].filters;
+        fpn = fpn >= max_f / 2 ? 0 : 2 * fpn;
+    }
 }
 
 static void cmp_totals(cmp_mapped *mm) {
@@ -418,7 +489,7 @@ static npu_status cmp_map_run(cmp_ctx *c, bool hw_only, cmp_map_mode mode, cmp_m
     }
     for (uint32_t s = 0; st == NPU_OK && s < n_plans; s++) {
         out->n_sequences = s + 1;
-        st = cmp_build_sequence(c, &plans[s], mode, n_plans > 1, &out->sequences[s]);
+        st = cmp_build_sequence(c, &plans[s], mode, n_plans > 1, &out->sequences[s], err);
     }
     free(plans);
     if (st == NPU_ERR_INTERNAL && err->status == NPU_OK)

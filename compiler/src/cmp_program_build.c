@@ -6,8 +6,9 @@
  * the layer's parameters, its filter and column slice and the destinations of its output
  * events), a WEIGHTS track with its slice of the weights packed as docs/register-map.md says
  * (FNP2: the same words go to the external image, EXT_ADDR/EXT_WORDS point at them), and
- * the per-filter THRESHOLDS (v1) or SCALES (v2) entries plus v2 INPUT_SHIFTS. Every value is
- * range-checked against its field; a value that does not fit is an error naming the layer,
+ * the per-filter THRESHOLDS (v1) or SCALES (v2) entries plus v2 INPUT_SHIFTS. Its DEST_*
+ * routing table comes from cmp_np_dests (cmp_program_dest.c), the rule the mapper checks. Every
+ * value is range-checked against its field; a value that does not fit is an error naming the layer,
  * NP and field, never a silent truncation.
  */
 #include <stdarg.h>
@@ -394,64 +395,28 @@ static npu_status fill_geometry(bld *b) {
     return st;
 }
 
-/* The layer map of layer li in the current sequence, or NULL. */
-static const cmp_layer_map *find_map(const cmp_sequence *s, uint32_t li) {
-    for (uint32_t i = 0; i < s->n_layers; i++) {
-        if (s->layers[i].layer == li) {
-            return &s->layers[i];
-        }
-    }
-    return NULL;
-}
-
-static npu_status add_dest(bld *b, uint32_t *n, mesh_ident id, bool dma, uint32_t col_first,
-                           uint32_t col_count) {
-    if (*n >= NPU_RM_MAX_DESTINATIONS) {
-        return bad(b, "more than the register map's %u destinations", NPU_RM_MAX_DESTINATIONS);
-    }
-    uint32_t i = *n;
-    npu_status st = PUTI(DEST_IDENT, i, COL, id.col);
-    st = st ? st : PUTI(DEST_IDENT, i, ROW, id.row);
-    st = st ? st : PUTI(DEST_IDENT, i, ID, id.id);
-    st = st ? st : PUTI(DEST_IDENT, i, DMA, dma ? 1 : 0);
-    st = st ? st : PUTI(DEST_IDENT, i, VALID, 1);
-    st = st ? st : PUTI(DEST_FILTERS, i, FIRST, b->np->filter_first);
-    st = st ? st : PUTI(DEST_FILTERS, i, COUNT, b->np->filters);
-    st = st ? st : PUTI(DEST_COLS, i, FIRST, col_first);
-    st = st ? st : PUTI(DEST_COLS, i, COUNT, col_count);
-    (*n)++;
-    return st;
-}
-
-/* Destinations: the NPs of every consumer layer mapped in the same pass; anything else
- * (last layer, consumer in a later pass or sequence, consumer without NPs) leaves the mesh
- * through the event DMA. */
+/* Destinations: the DEST_* entries cmp_np_dests computes (consumer NPs of the same pass whose
+ * needed columns overlap this NP's output, grouped per node; the event DMA for output leaving
+ * the pass), each carrying this NP's filter range. */
 static npu_status fill_dests(bld *b) {
-    uint32_t n = 0, nl = npu_model_layer_count(b->m);
-    bool dma = false;
-    npu_status st = NPU_OK;
-    for (uint32_t j = b->li + 1; st == NPU_OK && j < nl; j++) {
-        const npu_layer *c = npu_model_layer(b->m, j);
-        bool consumes = false;
-        for (uint32_t k = 0; k < c->n_inbound; k++) {
-            consumes = consumes || c->inbound[k] == b->li;
-        }
-        if (!consumes) {
-            continue;
-        }
-        const cmp_layer_map *cm = find_map(b->seq, j);
-        if (cm == NULL || cm->pass != b->pass || cm->n_nps == 0) {
-            dma = true;
-            continue;
-        }
-        for (uint32_t k = 0; st == NPU_OK && k < cm->n_nps; k++) {
-            const cmp_np_map *d = &cm->nps[k];
-            st = add_dest(b, &n, d->ident, false, d->col_first,
-                          d->col_count ? d->col_count : b->l->out_shape.x);
-        }
+    cmp_dest d[NPU_RM_MAX_DESTINATIONS];
+    uint32_t n = cmp_np_dests(b->m, b->seq, b->pass, b->li, b->np, b->mesh->dma_event, d,
+                              NPU_RM_MAX_DESTINATIONS, NULL);
+    if (n > NPU_RM_MAX_DESTINATIONS) {
+        return bad(b, "more than the register map's %u destination entries",
+                   NPU_RM_MAX_DESTINATIONS);
     }
-    if (st == NPU_OK && (dma || n == 0)) {
-        st = add_dest(b, &n, b->mesh->dma_event, true, 0, b->l->out_shape.x);
+    npu_status st = NPU_OK;
+    for (uint32_t i = 0; st == NPU_OK && i < n; i++) {
+        st = PUTI(DEST_IDENT, i, COL, d[i].node.col);
+        st = st ? st : PUTI(DEST_IDENT, i, ROW, d[i].node.row);
+        st = st ? st : PUTI(DEST_IDENT, i, SLOTS, d[i].slots);
+        st = st ? st : PUTI(DEST_IDENT, i, DMA, d[i].dma ? 1 : 0);
+        st = st ? st : PUTI(DEST_IDENT, i, VALID, 1);
+        st = st ? st : PUTI(DEST_FILTERS, i, FIRST, b->np->filter_first);
+        st = st ? st : PUTI(DEST_FILTERS, i, COUNT, b->np->filters);
+        st = st ? st : PUTI(DEST_COLS, i, FIRST, d[i].col_first);
+        st = st ? st : PUTI(DEST_COLS, i, COUNT, d[i].col_count);
     }
     return st ? st : PUT(NDEST, COUNT, n);
 }
@@ -623,4 +588,44 @@ npu_status cmp_program_build(const npu_model *model, const cmp_mapped *mm, const
     }
     *out = p;
     return NPU_OK;
+}
+
+npu_status cmp_program_measure(const npu_model *model, cmp_mapped *mm, const mesh_desc *mesh,
+                               cmp_program **out, npu_err *err) {
+    cmp_program *whole = NULL;
+    npu_status st = cmp_program_build(model, mm, mesh, &whole, err);
+    uint64_t *seq = st == NPU_OK ? calloc((size_t)mm->n_sequences + 1, sizeof *seq) : NULL;
+    if (st == NPU_OK && seq == NULL) {
+        st = npu_err_set(err, NPU_ERR_INTERNAL, "program: out of memory");
+    }
+    for (uint32_t s = 0; st == NPU_OK && s < mm->n_sequences; s++) {
+        if (mm->sequences[s].backend == CMP_BACKEND_SOFTWARE) {
+            continue;
+        }
+        cmp_mapped one = *mm; /* a program holding sequence s alone */
+        one.n_sequences = 1;
+        one.sequences = &mm->sequences[s];
+        cmp_program *p = NULL;
+        st = cmp_program_build(model, &one, mesh, &p, err);
+        seq[s] = st == NPU_OK ? (uint64_t)cmp_program_encoded_size(p) : 0;
+        cmp_program_free(p);
+    }
+    if (st == NPU_OK) {
+        for (uint32_t s = 0; s < mm->n_sequences; s++) {
+            if (mm->sequences[s].backend != CMP_BACKEND_SOFTWARE) {
+                mm->sequences[s].program_bytes = seq[s];
+            }
+        }
+        mm->program_bytes = (uint64_t)cmp_program_encoded_size(whole);
+        mm->program_estimated = false;
+    }
+    free(seq);
+    if (st != NPU_OK || out == NULL) {
+        cmp_program_free(whole);
+        whole = NULL;
+    }
+    if (out != NULL) {
+        *out = whole;
+    }
+    return st;
 }

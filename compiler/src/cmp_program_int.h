@@ -56,6 +56,24 @@ npu_status cmp_prog_add_track(cmp_program *p, mesh_ident ident, mesh_np_type typ
 npu_status cmp_prog_add_ext(cmp_program *p, const uint32_t *words, size_t n, uint32_t *addr,
                             npu_err *err);
 
+/* One DEST_* entry of an NP's routing table (cmp_program_dest.c). */
+typedef struct cmp_dest {
+    mesh_ident node;    /* destination node (id unused) or the event DMA endpoint */
+    uint32_t slots;     /* NP entries: receiving slot ids of the node (bit i = id i); DMA: 0 */
+    bool dma;           /* the event DMA endpoint */
+    uint32_t col_first; /* DEST_COLS: first output column sent (receivers' input slice) */
+    uint32_t col_count; /* DEST_COLS: output columns sent */
+} cmp_dest;
+
+/* The DEST_* entries of NP np of layer li mapped in pass `pass` of hardware sequence seq
+ * (rule: docs/mapping.md "Destinations"). Stores at most cap entries in out and returns the
+ * number of entries the table needs; a result above cap means the table does not fit (only
+ * "> cap" is then exact, not the value). When the table overflows cap and consumer is not
+ * NULL, *consumer receives the consumer layer whose NPs overflowed it. */
+uint32_t cmp_np_dests(const npu_model *m, const cmp_sequence *seq, uint32_t pass, uint32_t li,
+                      const cmp_np_map *np, mesh_ident dma_ident, cmp_dest *out, uint32_t cap,
+                      uint32_t *consumer);
+
 /* Byte offsets of the encoded header, sequence entries and pass entries (little-endian). */
 enum {
     CMP_H_MAGIC = 0,         /* "AKSP" */

@@ -54,6 +54,7 @@ static const mesh_calib_field mesh_calib_table[] = {
     F64("e_hop_byte_pj", e_hop_byte_pj, MESH_CR_NONNEG, "pJ/B/hop"),
     F64("e_dma_byte_pj", e_dma_byte_pj, MESH_CR_NONNEG, "pJ/B"),
     F64("e_ext_byte_pj", e_ext_byte_pj, MESH_CR_NONNEG, "pJ/B"),
+    F64("e_np_cycle_pj", e_np_cycle_pj, MESH_CR_NONNEG, "pJ/cycle"),
     F64("p_static_np_mw", p_static_np_mw, MESH_CR_NONNEG, "mW/NP"),
     F64("p_floor_mw", p_floor_mw, MESH_CR_NONNEG, "mW"),
     F64("power_sample_us", power_sample_us, MESH_CR_POS, "us"),
@@ -77,6 +78,9 @@ static const mesh_calib_field mesh_calib_table[] = {
     F64("np.fnp_output_cycles", np.fnp_output_cycles, MESH_CR_NONNEG, "cycles/group"),
     F64("np.cnp_pw_channels_per_cycle", np.cnp_pw_channels_per_cycle, MESH_CR_POS,
         "channels/cycle/group"),
+    F64("np.cnp_sep_event_cycles", np.cnp_sep_event_cycles, MESH_CR_POS, "cycles/event/group"),
+    F64("np.cnp_sep_channels_per_cycle", np.cnp_sep_channels_per_cycle, MESH_CR_POS,
+        "channels/cycle/group"),
     CLOCK("Performance", MESH_CLOCK_PERFORMANCE),
     CLOCK("Economy", MESH_CLOCK_ECONOMY),
     CLOCK("LowPower", MESH_CLOCK_LOWPOWER),
@@ -86,10 +90,10 @@ static const mesh_calib_field mesh_calib_table[] = {
 _Static_assert(MESH_CALIB_N_FIELDS <= MESH_CALIB_MAX_FIELDS, "raise MESH_CALIB_MAX_FIELDS");
 /* A field appended to mesh_calib or npu_cost_params must also get a row above (and a line
  * in the shipped YAML files and docs/timing-model.md): these fire when one is added. */
-_Static_assert(sizeof(mesh_calib) == offsetof(mesh_calib, max_events) + sizeof(uint64_t),
+_Static_assert(sizeof(mesh_calib) == offsetof(mesh_calib, e_np_cycle_pj) + sizeof(double),
                "new mesh_calib field: add it to mesh_calib_table");
 _Static_assert(sizeof(npu_cost_params) ==
-                   offsetof(npu_cost_params, cnp_pw_channels_per_cycle) + sizeof(double),
+                   offsetof(npu_cost_params, cnp_sep_channels_per_cycle) + sizeof(double),
                "new npu_cost_params field: add it to mesh_calib_table");
 
 static const char *const mesh_clock_names[MESH_CLOCK_MODE_COUNT] = {"Performance", "Economy",

@@ -266,30 +266,45 @@ static npu_status decode_dense_geom(npu_np *np, npu_err *err) {
     return NPU_OK;
 }
 
-static void decode_dests(npu_np *np) {
-    npu_np_config *c = &np->cfg;
-    c->n_dest = GET(NDEST, COUNT);
-    for (uint32_t i = 0; i < c->n_dest && i < NPU_RM_MAX_DESTINATIONS; i++) {
-        c->dest[i].col = (uint8_t)GETI(DEST_IDENT, i, COL);
-        c->dest[i].row = (uint8_t)GETI(DEST_IDENT, i, ROW);
-        c->dest[i].id = (uint8_t)GETI(DEST_IDENT, i, ID);
-        c->dest[i].dma = GETI(DEST_IDENT, i, DMA);
-        c->dest[i].filter_first = GETI(DEST_FILTERS, i, FIRST);
-        c->dest[i].filter_count = GETI(DEST_FILTERS, i, COUNT);
-        c->dest[i].col_first = GETI(DEST_COLS, i, FIRST);
-        c->dest[i].col_count = GETI(DEST_COLS, i, COUNT);
-    }
-}
+/* Decodes the DEST_* entries into the routing table, one element per destination NP: an NP
+ * entry names slots of one node (SLOTS mask, expanded in slot order), a DMA entry the event
+ * DMA endpoint (SLOTS 0). Every entry below NDEST.COUNT must be VALID. */
+_Static_assert(NPU_NP_MAX_DEST >= NPU_RM_MAX_DESTINATIONS * NPU_RM_DEST_IDENT_SLOTS_WIDTH,
+               "npu_np_config.dest[] holds every slot of every DEST entry");
 
-static npu_status check_dests(npu_np *np, npu_err *err) {
-    const npu_np_config *c = &np->cfg;
-    if (c->n_dest > NPU_RM_MAX_DESTINATIONS) {
-        return np_fail(np, err, "NDEST.COUNT", "%u destinations > %u", c->n_dest,
-                       NPU_RM_MAX_DESTINATIONS);
+static npu_status decode_dests(npu_np *np, npu_err *err) {
+    npu_np_config *c = &np->cfg;
+    uint32_t n = GET(NDEST, COUNT);
+    c->n_dest = 0;
+    if (n > NPU_RM_MAX_DESTINATIONS) {
+        return np_fail(np, err, "NDEST.COUNT", "%u destinations > %u", n, NPU_RM_MAX_DESTINATIONS);
     }
-    for (uint32_t i = 0; i < c->n_dest; i++) {
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t slots = GETI(DEST_IDENT, i, SLOTS);
+        bool dma = GETI(DEST_IDENT, i, DMA);
         if (!GETI(DEST_IDENT, i, VALID)) {
             return np_fail(np, err, "DEST_IDENT.VALID", "destination %u is not marked valid", i);
+        }
+        if (dma ? slots != 0 : slots == 0) {
+            return np_fail(np, err, "DEST_IDENT.SLOTS",
+                           "destination %u: slot mask 0x%x with DMA %u", i, slots, dma ? 1u : 0u);
+        }
+        for (uint32_t id = 0; id < NPU_RM_DEST_IDENT_SLOTS_WIDTH; id++) {
+            if (!dma && !(slots & (1u << id))) {
+                continue;
+            }
+            c->dest[c->n_dest].col = (uint8_t)GETI(DEST_IDENT, i, COL);
+            c->dest[c->n_dest].row = (uint8_t)GETI(DEST_IDENT, i, ROW);
+            c->dest[c->n_dest].id = (uint8_t)(dma ? 0 : id);
+            c->dest[c->n_dest].dma = dma;
+            c->dest[c->n_dest].filter_first = GETI(DEST_FILTERS, i, FIRST);
+            c->dest[c->n_dest].filter_count = GETI(DEST_FILTERS, i, COUNT);
+            c->dest[c->n_dest].col_first = GETI(DEST_COLS, i, FIRST);
+            c->dest[c->n_dest].col_count = GETI(DEST_COLS, i, COUNT);
+            c->n_dest++;
+            if (dma) {
+                break;
+            }
         }
     }
     return NPU_OK;
@@ -567,10 +582,7 @@ npu_status np_decode(npu_np *np, npu_err *err) {
     if (st == NPU_OK && np->kind == NPU_NP_HRC) {
         np->cfg.pad_value = (int32_t)GET(KERNEL, PAD_VALUE);
     }
-    if (st == NPU_OK) {
-        decode_dests(np);
-        st = check_dests(np, err);
-    }
+    st = st ? st : decode_dests(np, err);
     st = st ? st : decode_weights(np, err);
     if (st == NPU_OK) {
         st = np->cfg.version == 1 ? decode_v1_params(np, err) : decode_v2_params(np, err);

@@ -23,16 +23,24 @@ uint64_t npu_cost_filter_groups(const npu_np_config *cfg, const npu_cost_params 
     return groups(cfg->filter_count, lanes);
 }
 
-/* An event updates one channel (depthwise part) rather than every filter. */
-static bool per_channel(const npu_np_config *cfg) {
-    return cfg->depthwise; /* v1 separable: fused per-event cost over its filter groups */
+/* Cycles of one input event of a v1 separable NP, per filter group: the fused depthwise x
+ * pointwise update plus the streaming of its in.c-long pointwise weight row. */
+static double sep_group_cycles(const npu_np_config *cfg, const npu_cost_params *p) {
+    double row = p->cnp_sep_channels_per_cycle > 0.0
+                     ? (double)cfg->in.c / p->cnp_sep_channels_per_cycle
+                     : 0.0;
+    return p->cnp_sep_event_cycles + row;
 }
 
 uint64_t npu_cost_cnp_events(const npu_np_config *cfg, const npu_cost_params *p, uint64_t n) {
+    double g = (double)npu_cost_filter_groups(cfg, p);
+    if (cfg->layer == NPU_SEPARABLE_CONVOLUTIONAL) {
+        return ceil_u64((double)n * (p->cnp_event_overhead + g * sep_group_cycles(cfg, p)));
+    }
     uint32_t k = cfg->kx > cfg->ky ? cfg->kx : cfg->ky;
     k = k > NPU_COST_MAX_KERNEL ? NPU_COST_MAX_KERNEL : k;
-    uint64_t g = per_channel(cfg) ? 1u : npu_cost_filter_groups(cfg, p);
-    return ceil_u64((double)n * (p->cnp_event_overhead + p->cnp_event_cycles[k] * (double)g));
+    g = cfg->depthwise ? 1.0 : g; /* an event updates only its own channel */
+    return ceil_u64((double)n * (p->cnp_event_overhead + p->cnp_event_cycles[k] * g));
 }
 
 uint64_t npu_cost_hrc_line(const npu_np_config *cfg, const npu_cost_params *p, uint32_t x) {

@@ -5,7 +5,14 @@
 // an input event takes CNP_EVENT_OVERHEAD + G' * CNP_EVENT_CYCLES_k cycles (k = max(kx, ky)
 // clamped to 7, G' = ceil(filters / CNP_FILTER_LANES), 1 for depthwise) and the end of frame
 // P * G * CNP_OUTPUT_CYCLES cycles before emission. Each filter lane has one MAC per cycle;
-// one kernel tap of one filter group is integrated per cycle.
+// one kernel tap of one filter group is integrated per cycle. SeparableConvolutional (fused
+// depthwise x pointwise): CNP_EVENT_OVERHEAD + G * CNP_SEP_EVENT_CYCLES per event plus the
+// weight-row streaming at CNP_SEP_CHANNELS_PER_CYCLE, and ceil(P * G * in.c /
+// CNP_PW_CHANNELS_PER_CYCLE) more at the end of frame; transposed kinds like their forward
+// counterparts. The build sets every parameter from the calibration file (rtl/CMakeLists.txt);
+// the defaults below only serve the lint.
+// PORTS: stable contract of the cosim adapters (docs/rtl.md "Ports"); unchanged by the
+// separable / transposed support (parameters only were added).
 `include "npu_regmap.vh"
 
 module cnp #(
@@ -19,11 +26,15 @@ module cnp #(
     parameter int CNP_EVENT_CYCLES_6 = 36,
     parameter int CNP_EVENT_CYCLES_7 = 49,
     parameter int CNP_OUTPUT_CYCLES = 1,  // cycles per output position per filter group
-    parameter int WEIGHT_WORDS = 4096,  // WEIGHTS SRAM depth (32-bit words)
-    parameter int WROWS = 4096,  // unpacked weight rows
-    parameter int POT_ROWS = 4096,  // potential SRAM rows (positions x filter groups)
+    parameter int CNP_PW_CHANNELS_PER_CYCLE = 64,  // separable: end-of-frame pointwise rate
+    parameter int CNP_SEP_EVENT_CYCLES = 2,  // separable: cycles per event per filter group
+    parameter int CNP_SEP_CHANNELS_PER_CYCLE = 155,  // separable: pointwise row streaming rate
+    parameter int WEIGHT_WORDS = 16384,  // WEIGHTS SRAM depth (32-bit words)
+    parameter int WROWS = 16384,  // unpacked weight rows
+    parameter int POT_ROWS = 8192,  // potential SRAM rows (positions x filter groups)
     parameter int MAX_FILTERS = 256,  // filters per slice
-    parameter int MAX_CHANNELS = 256  // input channels
+    parameter int MAX_CHANNELS = 256,  // input channels
+    parameter int DW_WORDS = 16384  // separable depthwise weights (channels x taps)
 ) (
     input logic clk,
     input logic rst_n,
@@ -66,12 +77,23 @@ module cnp #(
       .EV_CYC_6(CNP_EVENT_CYCLES_6),
       .EV_CYC_7(CNP_EVENT_CYCLES_7),
       .OUT_CYCLES(CNP_OUTPUT_CYCLES),
+      .PW_RATE(CNP_PW_CHANNELS_PER_CYCLE),
+      .SEP_EV(CNP_SEP_EVENT_CYCLES),
+      .SEP_RATE(CNP_SEP_CHANNELS_PER_CYCLE),
       .WEIGHT_WORDS(WEIGHT_WORDS),
       .WROWS(WROWS),
       .POT_ROWS(POT_ROWS),
       .MAX_FILTERS(MAX_FILTERS),
-      .MAX_CHANNELS(MAX_CHANNELS)
+      .MAX_CHANNELS(MAX_CHANNELS),
+      .DW_WORDS(DW_WORDS)
   ) core (
+      .ext_rd_ready(1'b0),  // no external memory port (FNP2 only)
+      .ext_rsp_valid(1'b0),
+      .ext_rsp_data(32'd0),
+      /* verilator lint_off PINCONNECTEMPTY */
+      .ext_rd_valid(),
+      .ext_rd_addr(),
+      /* verilator lint_on PINCONNECTEMPTY */
       .*
   );
 endmodule

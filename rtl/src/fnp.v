@@ -1,9 +1,15 @@
-// fnp: the fully connected NP (FNP3, internal weights) of akisim: FullyConnected (v1) and
-// Dense1D (v2). An input event (x, y, c) is flattened to (x * in.y + y) * in.c + c and adds
-// value x weight to every unit of the slice, FNP_UNIT_LANES units per cycle: an event takes
-// G * FNP_EVENT_CYCLES cycles (G = ceil(units / FNP_UNIT_LANES)); the end of frame
-// G * FNP_OUTPUT_CYCLES cycles before emission (npu_cost_fnp_events / npu_cost_output).
-// A thin wrapper of np_core; FNP2 (external weights, EXT_WORDS != 0) is not covered.
+// fnp: the fully connected NP (FNP3 internal weights, FNP2 external weights) of akisim:
+// FullyConnected (v1) and Dense1D (v2). An input event (x, y, c) is flattened to
+// (x * in.y + y) * in.c + c and adds value x weight to every unit of the slice,
+// FNP_UNIT_LANES units per cycle: an event takes G * FNP_EVENT_CYCLES cycles
+// (G = ceil(units / FNP_UNIT_LANES)); the end of frame G * FNP_OUTPUT_CYCLES cycles before
+// emission (npu_cost_fnp_events / npu_cost_output).
+// A thin wrapper of np_core. FNP2 (EXT_WORDS != 0): per accepted event one external read per
+// unit (stall cycles, timed by the engine's memory model), then the same integration.
+// PORTS: stable contract of the cosim adapters (docs/rtl.md "Ports"). ADDED for FNP2: the
+// external-memory read port ext_rd_valid/ext_rd_ready/ext_rd_addr (byte address of a 32-bit
+// word of the program's external image) and ext_rsp_valid/ext_rsp_data (in order, latency
+// >= 1, one outstanding). FNP3 never requests: tie ext_rd_ready = ext_rsp_valid = 0.
 `include "npu_regmap.vh"
 
 module fnp #(
@@ -42,7 +48,15 @@ module fnp #(
     output logic idle,  // waiting for events / frame commands
     output logic done,  // end of frame finished (pulse)
     output logic [63:0] cyc_busy,  // cycles of the cost formulas (npu_cost.c)
-    output logic [63:0] cyc_stall  // emission and back-pressure cycles
+    output logic [63:0] cyc_stall,  // emission, back-pressure and external memory cycles
+    // FNP2 external weight memory (EXT_WORDS != 0): read request valid/ready with the byte
+    // address of one 32-bit word, response data in request order (any latency >= 1 cycle;
+    // one request outstanding). FNP3 never requests: tie ext_rd_ready / ext_rsp_valid to 0.
+    output logic ext_rd_valid,
+    input logic ext_rd_ready,
+    output logic [31:0] ext_rd_addr,
+    input logic ext_rsp_valid,
+    input logic [31:0] ext_rsp_data
 );
   np_core #(
       .KIND(`NPU_RM_TYPE_FNP),

@@ -6,6 +6,7 @@
 // cycle: ceil(MACs / HRC_MACS_PER_CYCLE) cycles (npu_cost_hrc_line); the end of frame takes
 // P * G * HRC_OUTPUT_CYCLES cycles (G = ceil(filters / HRC_FILTER_LANES)) before emission.
 // A thin wrapper of np_core.
+// PORTS: stable contract of the cosim adapters (docs/rtl.md "Ports"); unchanged.
 `include "npu_regmap.vh"
 
 module hrc #(
@@ -14,7 +15,7 @@ module hrc #(
     parameter int HRC_OUTPUT_CYCLES = 1,  // cycles per output position per filter group
     parameter int WEIGHT_WORDS = 4096,  // WEIGHTS SRAM depth (32-bit words)
     parameter int WROWS = 4096,  // unpacked weight rows
-    parameter int POT_ROWS = 4096,  // potential rows (positions x filter groups)
+    parameter int POT_ROWS = 8192,  // potential rows (positions x filter groups)
     parameter int IN_WORDS = 8192,  // line buffer depth (pixels of the need columns)
     parameter int MAX_FILTERS = 256,  // filters per slice
     parameter int MAX_CHANNELS = 256  // input channels
@@ -60,6 +61,13 @@ module hrc #(
       .MAX_FILTERS(MAX_FILTERS),
       .MAX_CHANNELS(MAX_CHANNELS)
   ) core (
+      .ext_rd_ready(1'b0),  // no external memory port (FNP2 only)
+      .ext_rsp_valid(1'b0),
+      .ext_rsp_data(32'd0),
+      /* verilator lint_off PINCONNECTEMPTY */
+      .ext_rd_valid(),
+      .ext_rd_addr(),
+      /* verilator lint_on PINCONNECTEMPTY */
       .*
   );
 endmodule

@@ -12,17 +12,27 @@
 // (uint32 potentials wrapping modulo 2^32, v1 threshold/step, v2 bias/ReLU/scale/shift/sat).
 //
 // Cycle contract (npu/src/npu_cost.c, docs/rtl.md): `cyc_busy` counts the cycles the formulas
-// model and equals them exactly for integer parameters:
+// model and equals them exactly (integer parameters, from the calibration file at build time):
 //   CNP event: EV_OVERHEAD + G' * EV_CYC_k   (G' = filter groups, 1 for depthwise)
+//   separable: EV_OVERHEAD + G * SEP_EV + weight-row streaming (G * in.c channels per event at
+//              SEP_RATE per cycle, carried across the frame's events: ceil over the frame)
 //   FNP event: G * EV_CYC_1                  (EV_CYC_1 = FNP_EVENT_CYCLES, EV_OVERHEAD = 0)
 //   HRC line : ceil(MACs of the output columns completed by the line / MACS_PER_CYCLE)
 //   output   : P * G * OUT_CYCLES            (P = conv positions; FNP: P = 1)
-// Emission (pool-window reads, event serialisation, back-pressure) is counted in `cyc_stall`.
+//              + separable: ceil(P * G * in.c / PW_RATE) (pointwise stage)
+// Emission (pool-window reads, event serialisation, back-pressure), FNP2 external reads and a
+// zero-cost output sweep (OUT_CYCLES = 0) are counted in `cyc_stall`.
 //
-// Covered layer kinds: CNP Convolutional (v1, real convolution), Conv2D (v2), DepthwiseConv2D
-// (v2); HRC InputConvolutional / InputConv2D (padding value); FNP3 FullyConnected / Dense1D
-// (internal weights). Not covered (cfg_err): SeparableConvolutional, the transposed kinds,
-// FNP2 external weights, kernels with more taps than EV_CYC_k cycles.
+// Covered layer kinds: CNP Convolutional (v1, real convolution), SeparableConvolutional (v1,
+// fused depthwise x pointwise, exact modulo 2^32), Conv2D, DepthwiseConv2D, Conv2DTranspose,
+// DepthwiseConv2DTranspose (v2); HRC InputConvolutional / InputConv2D (padding value); FNP
+// FullyConnected / Dense1D with internal (FNP3) or external (FNP2, read port) weights. Not
+// covered (cfg_err): kernels with more taps than EV_CYC_k cycles, separable kernels > 7 x 7.
+//
+// PORTS are a contract of the cosim adapters (docs/rtl.md "Ports"): the ext_* port exists
+// on fnp only (cnp / hrc tie it off); announce any change there and at the top of the block.
+//
+// Test-only define AKISIM_RTL_BUG_ROUNDING (model Vcnp_bug only): off-by-one output stage.
 `include "npu_regmap.vh"
 
 module np_core #(
@@ -38,12 +48,16 @@ module np_core #(
     parameter int EV_CYC_7 = 49,
     parameter int OUT_CYCLES = 1,  // output-stage cycles per position per filter group
     parameter int MACS_PER_CYCLE = 64,  // HRC: dense MACs per cycle
+    parameter int PW_RATE = 1,  // CNP separable: pointwise input channels per cycle per group
+    parameter int SEP_EV = 1,  // CNP separable: cycles per event per filter group (all taps)
+    parameter int SEP_RATE = 0,  // CNP separable: weight-row channels per cycle (0 = no term)
     parameter int WEIGHT_WORDS = 4096,  // packed WEIGHTS SRAM depth (32-bit words)
     parameter int WROWS = 4096,  // unpacked weight rows (groups x weights per filter)
     parameter int POT_ROWS = 4096,  // potential rows (positions x groups)
     parameter int IN_WORDS = 1,  // HRC input line buffer depth (pixels)
     parameter int MAX_FILTERS = 256,  // filters of a slice (THRESHOLDS / SCALES entries)
-    parameter int MAX_CHANNELS = 256  // input channels (INPUT_SHIFTS entries)
+    parameter int MAX_CHANNELS = 256,  // input channels (INPUT_SHIFTS entries)
+    parameter int DW_WORDS = 1  // CNP separable: depthwise weights (channels x kernel taps)
 ) (
     input logic clk,
     input logic rst_n,
@@ -76,7 +90,14 @@ module np_core #(
     output logic idle,  // ready for events / frame commands
     output logic done,  // one-cycle pulse: end of frame finished
     output logic [63:0] cyc_busy,  // formula cycles since frame_start
-    output logic [63:0] cyc_stall  // emission / back-pressure cycles since frame_start
+    output logic [63:0] cyc_stall,  // emission / back-pressure cycles since frame_start
+    // FNP2 external weight memory: read requests (valid/ready, byte address of a 32-bit
+    // word), responses in request order (one per request, any latency >= 1 cycle)
+    output logic ext_rd_valid,
+    input logic ext_rd_ready,
+    output logic [31:0] ext_rd_addr,
+    input logic ext_rsp_valid,
+    input logic [31:0] ext_rsp_data
 );
   // ------------------------------------------------------------------ constants
   localparam int WAW = $clog2(WEIGHT_WORDS);
@@ -88,22 +109,34 @@ module np_core #(
   localparam int SCW = $clog2(MAX_FILTERS * `NPU_RM_SCALES_ENTRY_WORDS);
   localparam int LW = LANES > 1 ? $clog2(LANES) : 1;
   localparam int MPC = KIND == `NPU_RM_TYPE_HRC ? MACS_PER_CYCLE : 1;
+  localparam int DAW = DW_WORDS > 1 ? $clog2(DW_WORDS) : 1;
+  localparam int XROWS = (MAX_FILTERS + LANES - 1) / LANES;  // FNP2 weight row buffer
+  localparam int XAW = XROWS > 1 ? $clog2(XROWS) : 1;
+  localparam int SEP_K = 7;  // separable: largest kernel side (all taps in one cycle)
+`ifdef AKISIM_RTL_BUG_ROUNDING
+  localparam logic BUG = 1'b1;  // test-only broken variant (Vcnp_bug): off-by-one rounding
+`else
+  localparam logic BUG = 1'b0;
+`endif
   // layer kinds (npu_layer_type codes of LAYER.KIND)
-  localparam logic [7:0] L_INPUT_CONV = 8'd1, L_CONV = 8'd2, L_FC = 8'd4;
+  localparam logic [7:0] L_INPUT_CONV = 8'd1, L_CONV = 8'd2, L_SEP = 8'd3, L_FC = 8'd4;
   localparam logic [7:0] L_INPUT_CONV2D = 8'd5, L_CONV2D = 8'd6, L_DW_CONV2D = 8'd7;
-  localparam logic [7:0] L_DENSE1D = 8'd10;
+  localparam logic [7:0] L_CONV2D_T = 8'd8, L_DW_CONV2D_T = 8'd9, L_DENSE1D = 8'd10;
   localparam logic [1:0] P_NONE = 2'd0, P_MAX = 2'd1, P_AVG = 2'd2;
 
-  typedef enum logic [3:0] {
+  typedef enum logic [4:0] {
     S_UNCFG,  // not configured
     S_G1,  // geometry: convolution size, groups, cycle budget
     S_G2,  // geometry: pool padding
     S_OWN,  // ownership scan, one output column per cycle
     S_G3,  // owned / computed / needed column ranges
+    S_LOAD_DW,  // separable: depthwise weight unpack, one element per cycle
     S_LOAD,  // weight unpack, one element per cycle
     S_READY,  // idle, configured
+    S_XFETCH,  // FNP2: the event's weight row from external memory, one word per filter
     S_EV,  // CNP / FNP event integration
     S_LINE,  // HRC line computation
+    S_PW,  // separable: pointwise stage cycles (PW_RATE channels per cycle per group)
     S_SWEEP,  // output stage over positions x groups
     S_EM_POS,  // emission: next output position
     S_EM_GATHER,  // emission: read the pool window
@@ -117,7 +150,7 @@ module np_core #(
   // datapath does not use (IN_SIGNED, LAYER.INDEX, ...) are kept for visibility.
   /* verilator lint_off UNUSEDSIGNAL */
   logic [31:0] r_layer, r_flags, r_in_xy, r_in_c, r_cols, r_out_xy, r_out_c, r_kernel;
-  logic [31:0] r_pool, r_bits, r_filters, r_weights, r_ext_words;
+  logic [31:0] r_pool, r_bits, r_filters, r_weights, r_ext_addr, r_ext_words;
   /* verilator lint_on UNUSEDSIGNAL */
   logic [31:0] wsram[WEIGHT_WORDS];  // WEIGHTS region as written (packed)
   logic [31:0] thr_mem[MAX_FILTERS*`NPU_RM_THRESHOLDS_ENTRY_WORDS];  // THRESHOLDS region
@@ -138,6 +171,7 @@ module np_core #(
       r_bits <= '0;
       r_filters <= '0;
       r_weights <= '0;
+      r_ext_addr <= '0;
       r_ext_words <= '0;
     end else if (cfg_valid && !cfg_sram) begin
       case (cfg_offset)
@@ -153,10 +187,25 @@ module np_core #(
         `NPU_RM_BITS_OFFSET: r_bits <= cfg_data;
         `NPU_RM_FILTERS_OFFSET: r_filters <= cfg_data;
         `NPU_RM_WEIGHTS_OFFSET: r_weights <= cfg_data;
+        `NPU_RM_EXT_ADDR_OFFSET: r_ext_addr <= cfg_data;
         `NPU_RM_EXT_WORDS_OFFSET: r_ext_words <= cfg_data;
         default: ;  // routing (DEST_*) and identity words: used by the engine, not here
       endcase
     end
+  end
+
+  // a region write beyond this block's memories: the slice does not fit (cfg_err at start)
+  logic ovf;
+  wire ovf_now = cfg_valid && cfg_sram &&
+      (32'(cfg_region) == `NPU_RM_REGION_WEIGHTS ? cfg_offset >= WEIGHT_WORDS
+     : 32'(cfg_region) == `NPU_RM_REGION_THRESHOLDS ?
+           cfg_offset >= MAX_FILTERS * `NPU_RM_THRESHOLDS_ENTRY_WORDS
+     : 32'(cfg_region) == `NPU_RM_REGION_SCALES ?
+           cfg_offset >= MAX_FILTERS * `NPU_RM_SCALES_ENTRY_WORDS
+     : 32'(cfg_region) == `NPU_RM_REGION_INPUT_SHIFTS ? cfg_offset >= MAX_CHANNELS : 1'b0);
+  always_ff @(posedge clk) begin
+    if (!rst_n) ovf <= 1'b0;
+    else if (ovf_now) ovf <= 1'b1;
   end
 
   always_ff @(posedge clk) begin
@@ -211,7 +260,11 @@ module np_core #(
   wire signed [31:0] f_first = 32'(r_filters[`NPU_RM_FILTERS_FIRST_RANGE]);
   wire signed [31:0] f_count = 32'(r_filters[`NPU_RM_FILTERS_COUNT_RANGE]);
   wire signed [31:0] group = 32'(r_weights[`NPU_RM_WEIGHTS_GROUP_RANGE]);
-  wire depthwise = l_kind == L_DW_CONV2D;
+  wire depthwise = l_kind == L_DW_CONV2D || l_kind == L_DW_CONV2D_T;
+  wire sep = l_kind == L_SEP;  // v1 separable: fused depthwise x pointwise weights
+  wire transp = l_kind == L_CONV2D_T || l_kind == L_DW_CONV2D_T;  // out = in * s + t - pad
+  wire ext = is_fnp && r_ext_words != 32'd0;  // FNP2: weights in external memory
+  wire [31:0] pw_off = 32'(r_weights[`NPU_RM_WEIGHTS_PW_OFFSET_RANGE]);
 
   // ------------------------------------------------------------------ derived geometry
   // Geometry and addresses are 32-bit signed and truncated to the memory address widths, so
@@ -245,9 +298,14 @@ module np_core #(
     endcase
   endfunction
 
-  wire kind_ok = KIND == `NPU_RM_TYPE_CNP ? (l_kind == L_CONV || l_kind == L_CONV2D || depthwise)
+  function automatic signed [31:0] floor_div(input signed [31:0] a, input signed [31:0] b);
+    return a / b - ((a % b != 0 && a < 0) ? 32'sd1 : 32'sd0);  // b > 0
+  endfunction
+
+  wire kind_ok = KIND == `NPU_RM_TYPE_CNP ? (l_kind == L_CONV || l_kind == L_CONV2D || depthwise ||
+                                             sep || l_kind == L_CONV2D_T)
                : KIND == `NPU_RM_TYPE_HRC ? (l_kind == L_INPUT_CONV || l_kind == L_INPUT_CONV2D)
-               : ((l_kind == L_FC || l_kind == L_DENSE1D) && r_ext_words == 32'd0);
+               : (l_kind == L_FC || l_kind == L_DENSE1D);
   wire signed [31:0] kmax = is_fnp ? 32'sd1 : (kx > ky ? kx : ky);
   wire signed [31:0] ev_groups = depthwise ? 32'sd1 : (f_count + LANES - 1) / LANES;
 
@@ -257,28 +315,45 @@ module np_core #(
                            : pool == P_AVG ? 32'sd0 : own_x;
   wire signed [31:0] o_whi = pool == P_MAX ? clamp(o_s + pool_x - 1, -1, conv_x - 1)
                            : pool == P_AVG ? conv_x - 1 : own_x;
-  wire signed [31:0] o_anchor = is_fnp ? 32'sd0 : clamp(o_wlo * sx - pad_x, 0, in_x - 1);
+  // receptive input range of convolution column ox (np_geom_receptive)
+  function automatic signed [31:0] rec_lo(input signed [31:0] ox);
+    return transp ? -floor_div(-(ox + pad_x - kx + 1), sx) : ox * sx - pad_x;
+  endfunction
+  function automatic signed [31:0] rec_hi(input signed [31:0] ox);
+    return transp ? floor_div(ox + pad_x, sx) : ox * sx - pad_x + kx - 1;
+  endfunction
+  wire signed [31:0] o_anchor = is_fnp ? 32'sd0 : clamp(rec_lo(o_wlo), 0, in_x - 1);
   wire o_owned = o_anchor >= col_first && o_anchor < col_first + col_count;
-  wire signed [31:0] o_rlo = clamp(own_clo * sx - pad_x, 0, in_x - 1);
-  wire signed [31:0] o_rhi = clamp(own_chi * sx - pad_x + kx - 1, 0, in_x - 1);
+  wire signed [31:0] o_rlo = clamp(rec_lo(own_clo), 0, in_x - 1);
+  wire signed [31:0] o_rhi = clamp(rec_hi(own_chi), 0, in_x - 1);
+  wire signed [31:0] nc_calc = o_rhi >= o_rlo ? o_rhi - o_rlo + 1 : 0;  // need columns
   wire signed [31:0] pool_out_x = (conv_x + pool_sx - 1) / pool_sx;
   wire signed [31:0] pool_out_y = (conv_y + pool_sy - 1) / pool_sy;
   wire signed [31:0] ppx_tot = (pool_out_x - 1) * pool_sx + pool_x - conv_x;
   wire signed [31:0] ppy_tot = (pool_out_y - 1) * pool_sy + pool_y - conv_y;
 
   // ------------------------------------------------------------------ weight unpack state
-  logic signed [31:0] ld_f, ld_r, ld_i;  // filter, element in filter, stream index
+  // The packed stream (npu/np/np_config.c unpack_main): filter-major [f][GROUP] elements;
+  // separable: depthwise [c][kx][ky] from word 0, pointwise [f][c] from word PW_OFFSET.
+  logic signed [31:0] ld_f, ld_r, ld_i;  // filter, element in filter, element index in phase
   logic [LANES*8-1:0] wmem[WROWS];  // unpacked weights: row = group * GROUP + element
+  logic [7:0] dwmem[DW_WORDS];  // separable depthwise weights [c * kx * ky + tap]
   wire [4:0] ld_lg = w_bits == 4'd1 ? 5'd5 : w_bits == 4'd2 ? 5'd4 : w_bits == 4'd4 ? 5'd3 : 5'd2;
-  wire [31:0] ld_word = wsram[WAW'(ld_i >>> ld_lg)];
-  wire [31:0] ld_pos = 32'(ld_i) & ((32'd1 << ld_lg) - 32'd1);
-  wire [31:0] ld_raw = (ld_word >> (ld_pos * 32'(w_bits))) & ((32'd1 << w_bits) - 32'd1);
-  wire [7:0] ld_elem = w_bits == 4'd1 ? ld_raw[7:0]
-                     : 8'($signed(ld_raw << (6'd32 - 6'(w_bits))) >>> (6'd32 - 6'(w_bits)));
-  wire signed [31:0] ld_row = (ld_f / LANES) * group + ld_r;
+  wire signed [31:0] ld_grp = sep ? in_c : group;  // elements per filter in this phase
+  wire signed [31:0] ld_s = (st == S_LOAD && sep ? $signed(pw_off << ld_lg) : 32'sd0) + ld_i;
+  wire [31:0] ld_word = wsram[WAW'(ld_s >>> ld_lg)];
+  // element `pos` of a packed word: b-bit two's complement (b = 1: unsigned {0, 1})
+  function automatic [7:0] unpack_elem(input [31:0] word, input [31:0] pos, input [3:0] b);
+    logic [31:0] raw;
+    raw = (word >> (pos * 32'(b))) & ((32'd1 << b) - 32'd1);
+    return b == 4'd1 ? raw[7:0] : 8'($signed(raw << (6'd32 - 6'(b))) >>> (6'd32 - 6'(b)));
+  endfunction
+  wire [7:0] ld_elem = unpack_elem(ld_word, 32'(ld_s) & ((32'd1 << ld_lg) - 32'd1), w_bits);
+  wire signed [31:0] ld_row = (ld_f / LANES) * ld_grp + ld_r;
   wire signed [31:0] ld_lane = ld_f % LANES;
   always_ff @(posedge clk) begin
     if (st == S_LOAD) wmem[RAW'(ld_row)][ld_lane*8+:8] <= ld_elem;
+    if (st == S_LOAD_DW) dwmem[DAW'(ld_i)] <= ld_elem;
   end
 
   // ------------------------------------------------------------------ arithmetic (npu/np)
@@ -317,13 +392,15 @@ module np_core #(
       if (v <= sx64(thr)) return 32'd0;
       top = bits >= 6'd31 ? 64'sh7fffffff : (64'sd1 <<< bits) - 64'sd1;
       d = v - sx64(thr);
-      n = (d - 64'sd1) / sx64(step) + 64'sd1;
+      // ceil(d / step); the broken variant (BUG) counts one level too many when step | d
+      n = (BUG ? d : d - 64'sd1) / sx64(step) + 64'sd1;
       return n < top ? n[31:0] : top[31:0];
     end
     vr = act && v < 0 ? 64'sd0 : v;
     m = vr * $signed({32'd0, scale});  // |v| < 2^32, scale < 2^31: no overflow
     if (osh > 0) begin  // right shift rounding half up
-      r = (m >>> osh) + $signed({63'd0, m[6'(osh-8'sd1)]});
+      // (the broken variant (BUG) always rounds up: off by one when the half bit is 0)
+      r = (m >>> osh) + (BUG ? 64'sd1 : $signed({63'd0, m[6'(osh-8'sd1)]}));
     end else if (osh < 0) begin  // left shift saturating to int64 (npu_shift_round)
       sh = 6'(-osh);
       if (m > (64'sh7fffffffffffffff >>> sh)) r = 64'sh7fffffffffffffff;
@@ -387,30 +464,87 @@ module np_core #(
   wire ev_take = ev_valid && ev_ready && st != S_UNCFG && ev_in;
 
   // one tap of the current event (CNP) / one group row (FNP)
-  wire tap_on = st == S_EV && e_cnt >= EV_OVERHEAD && e_sub < kx * ky;
-  wire signed [31:0] t_dx = 32'(e_x) + pad_x - e_tx, t_dy = 32'(e_y) + pad_y - e_ty;
-  wire signed [31:0] t_ox = t_dx / sx, t_oy = t_dy / sy;
+  // forward: o * s = i + pad - t; transposed: o = i * s + t - pad (stride already applied)
+  wire tap_on = st == S_EV && !sep && e_cnt >= EV_OVERHEAD && e_sub < kx * ky;
+  // separable: every tap of the event in the first cycle of each filter group's SEP_EV
+  wire sep_on = st == S_EV && sep && e_cnt >= EV_OVERHEAD && e_sub == 0 && e_g < n_groups;
+  // separable: the event's pointwise weight-row streaming, SEP_RATE channels per cycle
+  // continuing across events (sep_res channels already paid): ceil over the frame, exactly
+  // the formula's ceil(n * G * in.c / rate)
+  logic signed [31:0] sep_res;  // streaming capacity left from the previous event
+  wire signed [31:0] sep_need = n_groups * in_c;
+  wire signed [31:0] sep_cyc = SEP_RATE == 0 || sep_need <= sep_res ? 32'sd0
+                             : (sep_need - sep_res + SEP_RATE - 1) / SEP_RATE;
+  wire signed [31:0] sep_res_next = SEP_RATE == 0 ? 32'sd0 : sep_res + sep_cyc * SEP_RATE - sep_need;
+  wire signed [31:0] t_dx = transp ? 32'(e_x) * sx + e_tx - pad_x : 32'(e_x) + pad_x - e_tx;
+  wire signed [31:0] t_dy = transp ? 32'(e_y) * sy + e_ty - pad_y : 32'(e_y) + pad_y - e_ty;
+  wire signed [31:0] t_sx = transp ? 32'sd1 : sx, t_sy = transp ? 32'sd1 : sy;
+  wire signed [31:0] t_ox = t_dx / t_sx, t_oy = t_dy / t_sy;
   wire t_hit = is_fnp ? e_sub == 0 :
-      t_dx >= 0 && t_dx % sx == 0 && t_ox >= ccf && t_ox < ccf + ccc &&
-      t_dy >= 0 && t_dy % sy == 0 && t_oy < conv_y;
+      t_dx >= 0 && t_dx % t_sx == 0 && t_ox >= ccf && t_ox < ccf + ccc &&
+      t_dy >= 0 && t_dy % t_sy == 0 && t_oy < conv_y;
   wire signed [31:0] t_wtx = f_flip ? kx - 1 - e_tx : e_tx, t_wty = f_flip ? ky - 1 - e_ty : e_ty;
   wire signed [31:0] t_dwf = $signed(e_c) - f_first;  // depthwise: local filter
   wire signed [31:0] t_grp = depthwise ? t_dwf / LANES : e_g;
   wire signed [31:0] t_flat = (32'(e_x) * in_y + 32'(e_y)) * in_c + $signed(e_c);
-  wire signed [31:0] t_wrow = t_grp * group + (is_fnp ? t_flat
-                            : depthwise ? t_wtx * ky + t_wty : (t_wtx * ky + t_wty) * in_c + $signed(e_c));
+  wire signed [31:0] t_tap = t_wtx * ky + t_wty;  // weight tap index [kx][ky]
+  wire signed [31:0] t_wrow = sep ? t_grp * in_c + $signed(e_c)  // pointwise row
+                            : t_grp * group + (is_fnp ? t_flat
+                            : depthwise ? t_tap : t_tap * in_c + $signed(e_c));
+  // separable: the event times its channel's depthwise weight, then x pointwise weights
+  wire [31:0] t_dwv = e_v * sx32w(dwmem[DAW'($signed(e_c) * kx * ky + t_tap)]);
+  wire [31:0] t_mul = sep ? t_dwv : e_v;
+  // separable: the K taps of this event and group (kx, ky <= SEP_K), all in one cycle
+  logic [SEP_K*SEP_K-1:0] sp_hit;
+  logic signed [31:0] sp_row[SEP_K*SEP_K];
+  logic [31:0] sp_dv[SEP_K*SEP_K];  // event value x depthwise weight of the tap
+  always_comb begin
+    logic signed [31:0] dx, dy, wtx, wty;
+    for (int tx = 0; tx < SEP_K; tx++) begin
+      for (int ty = 0; ty < SEP_K; ty++) begin
+        dx = 32'(e_x) + pad_x - tx;
+        dy = 32'(e_y) + pad_y - ty;
+        wtx = f_flip ? kx - 1 - tx : tx;
+        wty = f_flip ? ky - 1 - ty : ty;
+        sp_hit[tx*SEP_K+ty] = tx < kx && ty < ky && dx >= 0 && dx % sx == 0 &&
+            dx / sx >= ccf && dx / sx < ccf + ccc && dy >= 0 && dy % sy == 0 && dy / sy < conv_y;
+        sp_row[tx*SEP_K+ty] = ((dx / sx - ccf) * conv_y + dy / sy) * n_groups + e_g;
+        sp_dv[tx*SEP_K+ty] = e_v * sx32w(dwmem[DAW'($signed(e_c) * kx * ky + wtx * ky + wty)]);
+      end
+    end
+  end
+  wire [LANES*8-1:0] sp_w = wmem[RAW'(e_g * in_c + $signed(e_c))];  // pointwise row
+
+  // FNP2: the event's weight row of this group, fetched from external memory (S_XFETCH)
+  logic [LANES*8-1:0] xrow[XROWS];
   wire signed [31:0] t_prow = is_fnp ? e_g : ((t_ox - ccf) * conv_y + t_oy) * n_groups + t_grp;
   logic [LANES*32-1:0] t_new;  // updated potential row
   always_comb begin
     logic [LANES*32-1:0] cur;
     logic [LANES*8-1:0] w;
     cur = pvalid[PAW'(t_prow)] ? pot[PAW'(t_prow)] : '0;
-    w = wmem[RAW'(t_wrow)];
+    w = ext ? xrow[XAW'(e_g)] : wmem[RAW'(t_wrow)];
     t_new = cur;
     for (int l = 0; l < LANES; l++) begin
       if (!depthwise || l == t_dwf % LANES)
-        t_new[l*32+:32] = cur[l*32+:32] + e_v * sx32w(w[l*8+:8]);
+        t_new[l*32+:32] = cur[l*32+:32] + t_mul * sx32w(w[l*8+:8]);
     end
+  end
+
+  // ------------------------------------------------------------------ FNP2 weight fetch
+  // One read per filter of the slice: element f * GROUP + flat index of the stream at
+  // EXT_ADDR; one request outstanding at a time. Fetch cycles are stall, not busy (the engine
+  // times external memory with its own model, npu_cost.h).
+  logic signed [31:0] xf_f;  // filter being fetched
+  logic xf_wait;  // request accepted, waiting for its response
+  wire signed [31:0] xf_s = xf_f * group + t_flat;  // stream element
+  assign ext_rd_valid = st == S_XFETCH && !xf_wait;
+  assign ext_rd_addr = r_ext_addr + 32'((xf_s >>> ld_lg) << 2);
+  wire xf_got = st == S_XFETCH && xf_wait && ext_rsp_valid;
+  always_ff @(posedge clk) begin
+    if (xf_got)
+      xrow[XAW'(xf_f/LANES)][(xf_f%LANES)*8+:8] <=
+          unpack_elem(ext_rsp_data, 32'(xf_s) & ((32'd1 << ld_lg) - 32'd1), w_bits);
   end
 
   // ------------------------------------------------------------------ HRC line engine
@@ -481,6 +615,7 @@ module np_core #(
 
   // ------------------------------------------------------------------ output stage state
   logic signed [31:0] sw_row, sw_sub;  // sweep row, cycle in row
+  logic signed [31:0] pw_cnt;  // separable pointwise stage: channel steps done
   logic signed [31:0] em_x, em_y, em_g, em_l;  // output position, group, lane
   logic signed [31:0] wx, wy, wx_hi, wy_lo, wy_hi;  // pool window walk
   logic signed [63:0] acc[LANES];  // window max / global sum per lane
@@ -525,6 +660,16 @@ module np_core #(
     else if (st == S_EV && tap_on && t_hit) begin
       pot[PAW'(t_prow)] = t_new;
       pvalid[PAW'(t_prow)] = 1'b1;
+    end else if (sep_on) begin
+      for (int k = 0; k < SEP_K * SEP_K; k++) begin
+        if (sp_hit[k]) begin
+          row = pvalid[PAW'(sp_row[k])] ? pot[PAW'(sp_row[k])] : '0;
+          for (int l = 0; l < LANES; l++)
+            row[l*32+:32] = row[l*32+:32] + sp_dv[k] * sx32w(sp_w[l*8+:8]);
+          pot[PAW'(sp_row[k])] = row;
+          pvalid[PAW'(sp_row[k])] = 1'b1;
+        end
+      end
     end else if (st == S_SWEEP && sw_sub == 0) begin
       pot[PAW'(sw_row)] = sw_new;
       pvalid[PAW'(sw_row)] = 1'b1;
@@ -555,8 +700,12 @@ module np_core #(
   always_ff @(posedge clk) begin
     done <= 1'b0;
     if (out_valid && out_ready) out_valid <= 1'b0;
-    if (st == S_EV || st == S_LINE || st == S_SWEEP) cyc_busy <= cyc_busy + 64'd1;
-    if (st == S_EM_POS || st == S_EM_GATHER || st == S_EM_LANE || st == S_EM_DRAIN)
+    // busy: the cycles of the cost formulas; stall: the rest (emission, external memory, an
+    // output sweep the calibration gives 0 cycles)
+    if (st == S_EV || st == S_LINE || st == S_PW || (st == S_SWEEP && OUT_CYCLES > 0))
+      cyc_busy <= cyc_busy + 64'd1;
+    if (st == S_EM_POS || st == S_EM_GATHER || st == S_EM_LANE || st == S_EM_DRAIN ||
+        st == S_XFETCH || (st == S_SWEEP && OUT_CYCLES == 0))
       cyc_stall <= cyc_stall + 64'd1;
     if (!rst_n) begin
       st <= S_UNCFG;
@@ -575,7 +724,10 @@ module np_core #(
       case (st)
         S_UNCFG: ;
         S_G1: begin
-          if (!is_fnp && !f_same) begin
+          if (transp) begin
+            conv_x <= in_x * sx;
+            conv_y <= in_y * sy;
+          end else if (!is_fnp && !f_same) begin
             conv_x <= (in_x - kx) / sx + 1;
             conv_y <= (in_y - ky) / sy + 1;
           end else begin
@@ -583,9 +735,12 @@ module np_core #(
             conv_y <= is_fnp ? 32'sd1 : (in_y + sy - 1) / sy;
           end
           n_groups <= (f_count + LANES - 1) / LANES;
-          ev_cyc <= kcycles(kmax > 7 ? 32'sd7 : kmax);
-          if (!kind_ok || f_count < 1 ||
-              (KIND == `NPU_RM_TYPE_CNP && kx * ky > kcycles(kmax > 7 ? 32'sd7 : kmax))) begin
+          ev_cyc <= sep ? SEP_EV : kcycles(kmax > 7 ? 32'sd7 : kmax);
+          if (!kind_ok || f_count < 1 || ovf || f_count > MAX_FILTERS ||
+              (!ext && ((f_count + LANES - 1) / LANES) * (sep ? in_c : group) > WROWS) ||
+              (sep && (in_c * kx * ky > DW_WORDS || kx > SEP_K || ky > SEP_K)) ||
+              (KIND == `NPU_RM_TYPE_CNP && !sep &&
+               kx * ky > kcycles(kmax > 7 ? 32'sd7 : kmax))) begin
             cfg_err <= 1'b1;
             st <= S_UNCFG;
           end else st <= S_G2;
@@ -594,6 +749,7 @@ module np_core #(
           ppx <= pool == P_MAX && f_same && ppx_tot > 0 ? ppx_tot / 2 : 0;
           ppy <= pool == P_MAX && f_same && ppy_tot > 0 ? ppy_tot / 2 : 0;
           ev_total <= EV_OVERHEAD + ev_groups * ev_cyc;
+          sep_res <= '0;
           own_x <= 0;
           own_first <= -1;
           own_last <= -1;
@@ -624,16 +780,31 @@ module np_core #(
           end
           n_rows <= (own_chi - own_clo + 1) * conv_y * n_groups;
           {ld_f, ld_r, ld_i} <= '0;
-          st <= S_LOAD;
+          st <= ext ? S_READY : sep ? S_LOAD_DW : S_LOAD;
+          if (own_first >= 0 && (own_chi - own_clo + 1) * conv_y * n_groups > POT_ROWS) begin
+            cfg_err <= 1'b1;  // potentials of the slice do not fit
+            st <= S_UNCFG;
+          end
+          if (KIND == `NPU_RM_TYPE_HRC && own_first >= 0 && nc_calc * in_y * in_c > IN_WORDS) begin
+            cfg_err <= 1'b1;  // line buffer too small
+            st <= S_UNCFG;
+          end
+        end
+        S_LOAD_DW: begin
+          ld_i <= ld_i + 1;
+          if (ld_i + 1 >= in_c * kx * ky) begin
+            ld_i <= 0;
+            st <= S_LOAD;
+          end
         end
         S_LOAD: begin
           ld_i <= ld_i + 1;
-          if (ld_r + 1 < group) ld_r <= ld_r + 1;
+          if (ld_r + 1 < ld_grp) ld_r <= ld_r + 1;
           else begin
             ld_r <= 0;
             ld_f <= ld_f + 1;
           end
-          if (ld_i + 1 >= f_count * group) st <= S_READY;
+          if (ld_i + 1 >= f_count * ld_grp) st <= S_READY;
         end
         S_READY, S_EV: begin
           if (st == S_EV) begin  // advance the event counters
@@ -659,9 +830,10 @@ module np_core #(
           if (st == S_READY && frame_start) begin
             cyc_busy  <= '0;
             cyc_stall <= '0;
+            sep_res   <= '0;
           end else if (st == S_READY && frame_end) begin
-            {sw_row, sw_sub} <= '0;
-            st <= occ > 0 ? S_SWEEP : S_EM_DRAIN;
+            {sw_row, sw_sub, pw_cnt} <= '0;
+            st <= occ > 0 ? (sep ? S_PW : S_SWEEP) : S_EM_DRAIN;
           end else if (ev_take && KIND == `NPU_RM_TYPE_HRC) begin
             if (h_line_end && h_m > 0) begin
               ln_first <= ccf + h_lo;
@@ -671,9 +843,26 @@ module np_core #(
             end
           end else if (ev_take) begin
             {e_x, e_y, e_c, e_v} <= {ev_x, ev_y, ev_c, ev_v};
-            {e_cnt, e_g, e_sub, e_tx, e_ty} <= '0;
-            st <= S_EV;
+            {e_cnt, e_g, e_sub, e_tx, e_ty, xf_f} <= '0;
+            xf_wait <= 1'b0;
+            if (sep) begin  // fused update of every group, then the weight-row streaming
+              ev_total <= EV_OVERHEAD + n_groups * SEP_EV + sep_cyc;
+              sep_res  <= sep_res_next;
+            end
+            st <= ext ? S_XFETCH : S_EV;
           end
+        end
+        S_XFETCH: begin
+          if (ext_rd_valid && ext_rd_ready) xf_wait <= 1'b1;
+          if (xf_got) begin
+            xf_wait <= 1'b0;
+            xf_f <= xf_f + 1;
+            if (xf_f + 1 >= f_count) st <= S_EV;
+          end
+        end
+        S_PW: begin  // pointwise stage: P x G x in.c channel steps, PW_RATE per cycle
+          pw_cnt <= pw_cnt + PW_RATE;
+          if (pw_cnt + PW_RATE >= n_rows * in_c) st <= S_SWEEP;
         end
         S_LINE: begin
           ln_cnt <= ln_cnt + MPC;

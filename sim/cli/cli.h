@@ -47,6 +47,7 @@ int cmd_report(int argc, char **argv);
 int cmd_input(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_rtl_check(int argc, char **argv);
 
 /* Prints "akisim: <err message>" and returns its exit status (1 or 2). */
 int cli_fail(const npu_err *err);

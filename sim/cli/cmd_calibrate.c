@@ -30,6 +30,7 @@ typedef struct cal_opts {
     size_t n_filters;                 /* count */
     uint64_t max_evals;               /* per fit stage */
     bool quiet;                       /* no progress lines */
+    bool breakdown;                   /* per-layer / per-NP breakdown */
 } cal_opts;
 
 static void usage(FILE *f) {
@@ -47,21 +48,18 @@ static void usage(FILE *f) {
                "  --fit DEVICE        fit DEVICE's calibration from its shipped default\n"
                "  -o, --output FILE   fitted calibration YAML (with --fit)\n"
                "  --max-evals N       objective evaluations per fit stage (default 400)\n"
+               "  --breakdown         also print each case's per-layer and per-NP work and cycles\n"
                "  -q, --quiet         no progress lines on stderr\n"
                "  -h, --help          show this help\n");
 }
 
 static int parse(int argc, char **argv, cal_opts *o) {
     static const struct option longs[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"case", required_argument, NULL, 'c'},
-        {"calib", required_argument, NULL, 'C'},
-        {"fit", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"max-evals", required_argument, NULL, 'm'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},         {"case", required_argument, NULL, 'c'},
+        {"calib", required_argument, NULL, 'C'},  {"fit", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'}, {"max-evals", required_argument, NULL, 'm'},
+        {"quiet", no_argument, NULL, 'q'},        {"breakdown", no_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     o->max_evals = 400;
     int c;
@@ -90,6 +88,9 @@ static int parse(int argc, char **argv, cal_opts *o) {
             break;
         case 'q':
             o->quiet = true;
+            break;
+        case 'b':
+            o->breakdown = true;
             break;
         case 'h':
             usage(stdout);
@@ -214,6 +215,8 @@ static int run(const cal_opts *o) {
         const sim_cal_case *cc = sim_cal_session_case(s, i);
         st = case_calib(o, cc, have_fit ? &fitted : NULL, &c, &err);
         st = st ? st : sim_cal_eval(s, i, &c, &res[i], &err);
+        if (st == NPU_OK && o->breakdown)
+            st = sim_cal_breakdown(s, i, &c, stdout, &err);
         for (int f = 0; st == NPU_OK && f < SIM_CAL_N_FIGS; f++) {
             double e = fabs(sim_cal_rel_error(cc->published[f], res[i].sim[f]));
             max_err = e > max_err ? e : max_err;

@@ -26,7 +26,7 @@
 
 #define DS_PATH_MAX 4096
 #define DS_IDX_MAX_DIMS 3
-#define DS_MAX_SAMPLES 10000000u /* refused before allocating */
+#define DS_MAX_SAMPLES 1000000u /* more samples are refused before allocating */
 
 /* One known dataset. */
 typedef struct ds_info {

@@ -75,22 +75,16 @@ static int map_parse(int argc, char **argv, map_args *a) {
     return CLI_OK;
 }
 
-/* Replaces the estimated program size with the encoder's; writes -o. */
+/* Replaces the mapper's size estimates with the encoded sizes (cmp_program_measure, the
+ * computation `akisim summary --mesh` uses: each hardware sequence gets the size of a program
+ * holding it alone, the total that of the whole program); writes -o. Without -o a program
+ * that cannot be built keeps the estimates (marked "estimate" in the summary). */
 static npu_status map_program(const npu_model *m, const mesh_desc *mesh, cmp_mapped *mm,
                               const char *out, npu_err *err) {
     cmp_program *p = NULL;
-    npu_status st = cmp_program_build(m, mm, mesh, &p, err);
+    npu_status st = cmp_program_measure(m, mm, mesh, &p, err);
     if (st != NPU_OK)
-        return out ? st : NPU_OK; /* summary only: keep the estimate */
-    uint32_t hw = 0;
-    for (uint32_t s = 0; s < mm->n_sequences; s++)
-        hw += mm->sequences[s].backend != CMP_BACKEND_SOFTWARE ? 1u : 0u;
-    mm->program_bytes = cmp_program_encoded_size(p);
-    mm->program_estimated = false;
-    for (uint32_t s = 0; s < mm->n_sequences && hw == 1; s++) {
-        if (mm->sequences[s].backend != CMP_BACKEND_SOFTWARE)
-            mm->sequences[s].program_bytes = mm->program_bytes;
-    }
+        return out ? st : NPU_OK; /* summary only: keep the estimates */
     if (out)
         st = cmp_program_write(p, out, err);
     cmp_program_free(p);

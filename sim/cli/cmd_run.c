@@ -21,7 +21,7 @@ static const char RUN_HELP[] =
     "       akisim run MODEL|PROGRAM --mesh MESH --input X.npy [--output Y.npy] [--batch N]\n"
     "                  [--hw-only] [--map-mode M] [--clock-mode C] [--calib FILE]\n"
     "                  [--set field=value]... [--stats S.json] [--trace T.json]\n"
-    "                  [--power P.csv] [-q]\n\n"
+    "                  [--power P.csv] [--rtl all-cnp|all|IDENT[,IDENT...]] [-q]\n\n"
     "Forwards the samples of X.npy through MODEL (software backend), or, with --mesh, runs\n"
     "them on a simulated device: a MODEL is mapped first (as `akisim map`), a PROGRAM (a file\n"
     "written by `akisim map -o`) runs as is. X.npy is (n, x, y, c) uint8 (int8 when the\n"
@@ -46,7 +46,9 @@ static const char RUN_HELP[] =
     "  --set field=value   override one calibration field (repeatable)\n"
     "  --stats S.json      write the statistics JSON (docs/stats-format.md)\n"
     "  --trace T.json      write the Chrome trace (open in Perfetto)\n"
-    "  --power P.csv       write the power samples (timestamp, voltage, current, power)\n";
+    "  --power P.csv       write the power samples (timestamp, voltage, current, power)\n"
+    "  --rtl SPEC          mixed-level: run these NPs on their Verilated RTL (all-cnp, all,\n"
+    "                      or idents COL:ROW:ID); outputs and cycles equal the C run\n";
 
 /* Long-only option codes. */
 enum {
@@ -59,6 +61,7 @@ enum {
     OPT_STATS,
     OPT_TRACE,
     OPT_POWER,
+    OPT_RTL,
 };
 
 /* Handles a device option; returns -1 when c is not one, else CLI_OK / an error status. */
@@ -95,6 +98,9 @@ static int parse_device_option(int c, const char *arg, run_opts *o) {
     case OPT_POWER:
         o->power = arg;
         return CLI_OK;
+    case OPT_RTL:
+        o->rtl = arg;
+        return CLI_OK;
     default:
         return -1;
     }
@@ -120,6 +126,8 @@ static const char *device_option_without_mesh(const run_opts *o) {
         return "--trace";
     if (o->power)
         return "--power";
+    if (o->rtl)
+        return "--rtl";
     return NULL;
 }
 
@@ -141,6 +149,7 @@ static int parse(int argc, char **argv, run_opts *o) {
         {"stats", required_argument, NULL, OPT_STATS},
         {"trace", required_argument, NULL, OPT_TRACE},
         {"power", required_argument, NULL, OPT_POWER},
+        {"rtl", required_argument, NULL, OPT_RTL},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);

@@ -32,6 +32,7 @@ typedef struct run_opts {
     const char *stats;              /* --stats S.json, or NULL */
     const char *trace;              /* --trace T.json, or NULL */
     const char *power;              /* --power P.csv, or NULL */
+    const char *rtl;                /* --rtl SPEC (mixed-level: NPs in Verilated RTL), or NULL */
 } run_opts;
 
 /* True when path is a binary program (starts with the "AKSP" magic). */

@@ -25,6 +25,10 @@
 #include "mesh/mesh.h"
 #include "mesh/mesh_calib.h"
 
+#ifdef AKISIM_HAVE_RTL
+#include "cosim/cosim.h"
+#endif
+
 bool run_is_program(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -48,6 +52,7 @@ typedef struct hw_run {
     npu_tensor *outputs;   /* n output tensors (callee-allocated data) */
     sim_device *device;    /* the device */
     cmp_array out;         /* Y.npy array */
+    void *rtl;             /* --rtl: the cosim_mixed NP factory context (owned) */
 } hw_run;
 
 static void hw_free(hw_run *h) {
@@ -58,6 +63,9 @@ static void hw_free(hw_run *h) {
     free(h->inputs);
     free(h->outputs);
     sim_device_free(h->device);
+#ifdef AKISIM_HAVE_RTL
+    cosim_mixed_free(h->rtl);
+#endif
     cmp_program_free(h->program);
     npu_model_free(h->model);
     cmp_array_free(&h->in);
@@ -164,13 +172,37 @@ static npu_status hw_inputs(const run_opts *o, hw_run *h, npu_err *err) {
     return NPU_OK;
 }
 
+/* --rtl: installs the mixed-level NP factory (rtl/cosim) before programming. */
+static npu_status hw_rtl(const run_opts *o, hw_run *h, npu_err *err) {
+    if (!o->rtl)
+        return NPU_OK;
+#ifdef AKISIM_HAVE_RTL
+    cosim_mixed *m = NULL;
+    npu_status st = cosim_mixed_new(o->rtl, &m, err);
+    if (st == NPU_OK) {
+        h->rtl = m;
+        cosim_mixed_attach(m, h->device);
+    }
+    return st;
+#else
+    (void)h;
+    return npu_err_set(err, NPU_ERR_INTERNAL,
+                       "--rtl: this akisim was built without Verilator (no RTL blocks)");
+#endif
+}
+
 /* Programs the device and forwards the batch (chunks of --batch N). */
 static npu_status hw_forward(const run_opts *o, hw_run *h, npu_err *err) {
     npu_status st = sim_device_new(&h->mesh, &h->calib, &h->device, err);
     if (st != NPU_OK)
         return st;
     sim_device_set_clock_mode(h->device, h->clock);
-    st = sim_device_program(h->device, h->program, h->model, err);
+    st = hw_rtl(o, h, err);
+    st = st ? st : sim_device_program(h->device, h->program, h->model, err);
+#ifdef AKISIM_HAVE_RTL
+    if (st == NPU_OK && h->rtl)
+        st = cosim_mixed_check_used(h->rtl, err);
+#endif
     const size_t chunk = o->batch ? (size_t)o->batch : h->n;
     for (size_t i = 0; i < h->n && st == NPU_OK; i += chunk) {
         const size_t cnt = h->n - i < chunk ? h->n - i : chunk;
@@ -239,6 +271,13 @@ static npu_status hw_print(const run_opts *o, hw_run *h, npu_err *err) {
     printf("%zu sample%s -> output (%zu, %zu, %zu, %zu) %s%s%s\n", h->n, h->n == 1 ? "" : "s",
            (size_t)a->shape[0], (size_t)a->shape[1], (size_t)a->shape[2], (size_t)a->shape[3],
            cmp_dtype_name(a->dtype), o->output ? " written to " : "", o->output ? o->output : "");
+#ifdef AKISIM_HAVE_RTL
+    if (h->rtl)
+        printf("rtl: %llu NP%s in Verilated RTL, %llu RTL clock cycles simulated\n",
+               (unsigned long long)cosim_mixed_rtl_nps(h->rtl),
+               cosim_mixed_rtl_nps(h->rtl) == 1 ? "" : "s",
+               (unsigned long long)cosim_mixed_rtl_cycles(h->rtl));
+#endif
     return NPU_OK;
 }
 

@@ -16,7 +16,8 @@
 #include "akisim/sim_sweep.h"
 
 static const char SWEEP_HELP[] =
-    "usage: akisim sweep SCENARIO [-j N] [--out DIR] [--resume] [--fidelity exact|estimate]\n\n"
+    "usage: akisim sweep SCENARIO [-j N] [--out DIR] [--resume] [--fidelity exact|estimate]\n"
+    "                    [--check N]\n\n"
     "Runs the cartesian product of a scenario (models x inputs x meshes x hw_only x map\n"
     "modes x clock modes x batch sizes; format: docs/scenarios.md) in parallel worker\n"
     "processes. Each point is written to DIR/points/pNNNNN.json (+ .power.csv) when it\n"
@@ -27,6 +28,8 @@ static const char SWEEP_HELP[] =
     "  -o, --out DIR       output directory (default sweeps/<scenario name>)\n"
     "  --resume            continue a sweep in DIR: skip its complete points\n"
     "  --fidelity F        exact (default: the scenario's, else exact) or estimate\n"
+    "  --check N           with estimate: also run exact on every N-th point (index a\n"
+    "                      multiple of N) and record \"estimate_error\" in its file\n"
     "  -q, --quiet         no progress output\n"
     "  -h, --help          show this help\n\n"
     "Progress: a bar on a terminal, one line per finished point otherwise.\n";
@@ -39,17 +42,15 @@ typedef struct sweep_args {
     bool resume;          /* --resume */
     const char *fidelity; /* --fidelity, or NULL */
     bool quiet;           /* --quiet */
+    uint64_t check;       /* --check N (estimate: exact reference every N-th point), 0 = none */
 } sweep_args;
 
 static int sweep_parse(int argc, char **argv, sweep_args *a, bool *help) {
     static const struct option opts[] = {
-        {"jobs", required_argument, NULL, 'j'},
-        {"out", required_argument, NULL, 'o'},
-        {"resume", no_argument, NULL, 'r'},
-        {"fidelity", required_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"jobs", required_argument, NULL, 'j'}, {"out", required_argument, NULL, 'o'},
+        {"resume", no_argument, NULL, 'r'},     {"fidelity", required_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},      {"check", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, ":j:o:qh", opts, NULL)) != -1) {
@@ -63,6 +64,8 @@ static int sweep_parse(int argc, char **argv, sweep_args *a, bool *help) {
             a->fidelity = optarg;
         else if (c == 'q')
             a->quiet = true;
+        else if (c == 'c' && !cli_parse_positive("sweep", "--check", optarg, 1000000, &a->check))
+            return CLI_BAD_INPUT;
         else if (c == 'h') {
             *help = true;
             return CLI_OK;
@@ -86,6 +89,7 @@ int cmd_sweep(int argc, char **argv) {
     }
     sim_sweep_opts o = {.jobs = (unsigned)a.jobs, .resume = a.resume, .log = stdout};
     o.progress = a.quiet ? SIM_PROGRESS_NONE : SIM_PROGRESS_AUTO;
+    o.check_every = (unsigned)a.check;
     o.estimator = sim_sweep_builtin_estimator();
     if (a.fidelity && !sim_fidelity_from_name(a.fidelity, &o.fidelity))
         return cli_usage("sweep", "--fidelity: expected exact or estimate, got '%s'", a.fidelity);

@@ -27,6 +27,7 @@ static const cli_command CLI_COMMANDS[] = {
     {"input", cmd_input, "write seeded random inputs (.npy) for a shape or a model"},
     {"dataset", cmd_dataset, "convert a packaged dataset (fashion-mnist) to .npy"},
     {"calibrate", cmd_calibrate, "published silicon figures vs simulated; fit the calibration"},
+    {"rtl-check", cmd_rtl_check, "cross-check the Verilated RTL blocks against the C models"},
 };
 
 #define CLI_N_COMMANDS (sizeof CLI_COMMANDS / sizeof CLI_COMMANDS[0])

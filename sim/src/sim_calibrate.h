@@ -87,6 +87,13 @@ const sim_cal_case *sim_cal_session_case(const sim_cal_session *s, size_t i);
 npu_status sim_cal_eval(sim_cal_session *s, size_t i, const mesh_calib *c, sim_cal_result *out,
                         npu_err *err);
 
+/* Prints case i's per-layer and per-NP breakdown under calibration c (one replay): per
+ * layer its span and NPs; per NP its kind, geometry (kernel, stride, input channels,
+ * filters, convolution positions), events in, synops and busy cycles. The data the NP cost
+ * formulas are fitted on (docs/fidelity.md). */
+npu_status sim_cal_breakdown(sim_cal_session *s, size_t i, const mesh_calib *c, FILE *out,
+                             npu_err *err);
+
 /* ---- generic bounded minimiser (tested on a synthetic problem) ---- */
 
 /* One free parameter: searched in log space within [lo, hi] (0 < lo <= x0 <= hi). */

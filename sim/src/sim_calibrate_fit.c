@@ -170,24 +170,36 @@ double sim_fit_minimize(const sim_fit_param *p, size_t n, sim_fit_objective f, v
 /* ------------------------------------------------------------------ the calibration fit */
 
 /* Free timing fields (stage 1) and their plausible bounds. np.cnp_event_cycles.3 stands for
- * the per-tap cost: every kernel size k gets c3 * k^2 / 9. */
+ * the per-tap cost: every kernel size k gets round(c3 * k^2 / 9) once rounded. The NP fields
+ * (np.*) are integers in the shipped files (the RTL blocks implement them): stage 1 fits them
+ * continuously, stage 1b rounds them and polishes by an integer neighbour search. The NoC
+ * link width is continuous. The configuration DMA fields are free only when the device has
+ * program_clk figures. */
 static const sim_fit_param FIT_TIMING[] = {
-    {"np.cnp_event_cycles.3", 0.25, 64.0, 0},   {"np.cnp_event_overhead", 0.1, 32.0, 0},
-    {"np.cnp_output_cycles", 0.05, 16.0, 0},    {"np.cnp_pw_channels_per_cycle", 0.25, 64.0, 0},
-    {"np.hrc_macs_per_cycle", 4.0, 1024.0, 0},  {"conf_track_cycles", 1.0, 5000.0, 0},
+    {"np.cnp_event_cycles.3", 1.0, 256.0, 0},
+    {"np.cnp_event_overhead", 1.0, 32.0, 0},
+    {"np.cnp_output_cycles", 1.0, 16.0, 0},
+    {"np.cnp_sep_event_cycles", 1.0, 64.0, 0},
+    {"np.cnp_sep_channels_per_cycle", 4.0, 4096.0, 0},
+    {"np.cnp_pw_channels_per_cycle", 1.0, 256.0, 0},
+    {"np.hrc_macs_per_cycle", 4.0, 1024.0, 0},
+    {"link_bytes_per_cycle", 4.0, 64.0, 0},
+    {"conf_track_cycles", 1.0, 5000.0, 0},
     {"conf_dma_bytes_per_cycle", 0.1, 16.0, 0},
 };
 #define N_TIMING (sizeof FIT_TIMING / sizeof FIT_TIMING[0])
+#define N_TIMING_NP 7 /* the first N_TIMING_NP fields are integer NP parameters */
 
 /* Free energy / power fields (stage 2); the floor bounds depend on the device. */
 static const sim_fit_param FIT_ENERGY[] = {
     {"e_synop_pj", 0.05, 20.0, 0},      {"e_sram_read_pj", 0.5, 100.0, 0},
     {"e_sram_write_pj", 0.5, 100.0, 0}, {"e_hop_byte_pj", 0.05, 10.0, 0},
-    {"e_dma_byte_pj", 0.1, 50.0, 0},    {"e_ext_byte_pj", 1.0, 200.0, 0},
-    {"p_static_np_mw", 0.001, 5.0, 0},  {"p_floor_mw", 10.0, 2000.0, 0},
+    {"e_dma_byte_pj", 0.1, 20.0, 0},    {"e_ext_byte_pj", 1.0, 100.0, 0},
+    {"e_np_cycle_pj", 0.01, 50.0, 0},   {"p_static_np_mw", 0.001, 5.0, 0},
+    {"p_floor_mw", 10.0, 2000.0, 0},
 };
 #define N_ENERGY (sizeof FIT_ENERGY / sizeof FIT_ENERGY[0])
-#define N_EFIELDS 6 /* the e_* fields: the dynamic energy is linear in them */
+#define N_EFIELDS 7 /* the e_* fields: the dynamic energy is linear in them */
 
 #define PULL 1e-3 /* weight of the pull toward the starting values */
 
@@ -195,7 +207,9 @@ static const sim_fit_param FIT_ENERGY[] = {
 static void set_field(mesh_calib *c, const char *name, double v) {
     if (strcmp(name, "np.cnp_event_cycles.3") == 0) {
         for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++) {
-            c->np.cnp_event_cycles[k] = v * (double)(k * k) / 9.0;
+            double ck = v * (double)(k * k) / 9.0;
+            bool whole = v == floor(v); /* integer c3: integer costs for every k */
+            c->np.cnp_event_cycles[k] = whole ? fmax(1.0, floor(ck + 0.5)) : ck;
         }
         return;
     }
@@ -247,7 +261,8 @@ typedef struct fit_ctx {
 } fit_ctx;
 
 static const char *const EFIELDS[N_EFIELDS] = {"e_synop_pj",    "e_sram_read_pj", "e_sram_write_pj",
-                                               "e_hop_byte_pj", "e_dma_byte_pj",  "e_ext_byte_pj"};
+                                               "e_hop_byte_pj", "e_dma_byte_pj",  "e_ext_byte_pj",
+                                               "e_np_cycle_pj"};
 
 /* Stage 1: replays every case, scores the cycle figures. */
 static double timing_objective(const double *x, void *vctx) {
@@ -345,25 +360,132 @@ static void log_params(FILE *log, const char *stage, const sim_fit_param *p, con
     }
 }
 
+/* A minimisation over a subset of the timing fields, the others held in full[]. */
+typedef struct sub_ctx {
+    fit_ctx *f;        /* the fit */
+    double *full;      /* every field's value */
+    const size_t *idx; /* free field indices */
+    size_t m;          /* count */
+} sub_ctx;
+
+static double sub_objective(const double *x, void *vctx) {
+    sub_ctx *c = vctx;
+    for (size_t i = 0; i < c->m; i++) {
+        c->full[c->idx[i]] = x[i];
+    }
+    return timing_objective(c->full, c->f);
+}
+
+/* Nelder-Mead over the fields not marked fixed, from full[] (updated); returns the value. */
+static double refit_free(fit_ctx *f, double *full, const bool *fixed, size_t max_evals) {
+    size_t idx[N_TIMING], m = 0;
+    sim_fit_param sp[N_TIMING];
+    for (size_t i = 0; i < f->n; i++) {
+        if (!fixed[i]) {
+            sp[m] = f->p[i];
+            sp[m].x0 = full[i];
+            idx[m++] = i;
+        }
+    }
+    if (m == 0) {
+        return timing_objective(full, f);
+    }
+    double x[N_TIMING];
+    sub_ctx c = {f, full, idx, m};
+    double v = sim_fit_minimize(sp, m, sub_objective, &c, max_evals, 1e-4, x);
+    for (size_t i = 0; i < m; i++) {
+        full[idx[i]] = x[i];
+    }
+    return v;
+}
+
+/* Stage 1b: makes the integer NP fields (the first n_int of x) whole numbers one at a time,
+ * in table order: each is tried at floor and ceil of its current value, the still-free fields
+ * refitted (Nelder-Mead) after each try, and the better try kept; then an integer neighbour
+ * search (each field +-1 and +-5 %, at least 1) with the remaining continuous fields fixed,
+ * until a sweep changes nothing. */
+static double integer_polish(fit_ctx *f, double *x, size_t n_int, size_t max_evals) {
+    bool fixed[N_TIMING] = {false};
+    double best = timing_objective(x, f);
+    for (size_t i = 0; i < n_int; i++) {
+        double base[N_TIMING], trial[N_TIMING], keep[N_TIMING];
+        memcpy(base, x, f->n * sizeof *x);
+        double cand[2] = {floor(base[i]), ceil(base[i])}, bv = 1e300;
+        fixed[i] = true;
+        for (int k = 0; k < (cand[0] == cand[1] ? 1 : 2); k++) {
+            memcpy(trial, base, f->n * sizeof *x);
+            trial[i] = fmin(fmax(cand[k], ceil(f->p[i].lo)), floor(f->p[i].hi));
+            double v = refit_free(f, trial, fixed, max_evals / 4);
+            if (v < bv) {
+                bv = v;
+                memcpy(keep, trial, f->n * sizeof *x);
+            }
+        }
+        memcpy(x, keep, f->n * sizeof *x);
+        best = bv;
+    }
+    size_t evals = 0;
+    bool moved = true;
+    while (moved && evals < max_evals) {
+        moved = false;
+        for (size_t i = 0; i < n_int && evals < max_evals; i++) {
+            double big = fmax(1.0, floor(0.05 * x[i] + 0.5));
+            const double steps[4] = {big, -big, 1.0, -1.0};
+            for (size_t k = 0; k < 4 && evals < max_evals; k++) {
+                double keep = x[i];
+                x[i] = keep + steps[k];
+                if (x[i] < f->p[i].lo || x[i] > f->p[i].hi) {
+                    x[i] = keep;
+                    continue;
+                }
+                double v = timing_objective(x, f);
+                evals++;
+                if (v < best - 1e-12) {
+                    best = v;
+                    moved = true;
+                    k = (size_t)-1; /* same field again from the largest step */
+                } else {
+                    x[i] = keep;
+                }
+            }
+        }
+    }
+    return best;
+}
+
 static npu_status fit_stages(fit_ctx *f, mesh_calib *c, size_t max_evals, FILE *log, npu_err *err) {
     double x[N_TIMING + N_ENERGY];
     sim_fit_param pt[N_TIMING], pe[N_ENERGY];
-    memcpy(pt, FIT_TIMING, sizeof pt);
     memcpy(pe, FIT_ENERGY, sizeof pe);
+    bool have_prog = false; /* program_clk figures fix the configuration DMA fields */
+    for (size_t k = 0; k < f->n_cases; k++) {
+        have_prog = have_prog ||
+                    sim_cal_session_case(f->s, f->cases[k])->published[SIM_CAL_PROGRAM_CLK] > 0.0;
+    }
+    size_t nt = 0;
     for (size_t i = 0; i < N_TIMING; i++) {
-        pt[i].x0 = fmin(fmax(get_field(c, pt[i].name), pt[i].lo), pt[i].hi);
+        if (i <= N_TIMING_NP || have_prog) { /* NP fields, link width; DMA with figures */
+            pt[nt] = FIT_TIMING[i];
+            pt[nt].x0 = fmin(fmax(get_field(c, pt[nt].name), pt[nt].lo), pt[nt].hi);
+            nt++;
+        }
     }
     f->base = *c;
     f->p = pt;
-    f->n = N_TIMING;
-    double v = sim_fit_minimize(pt, N_TIMING, timing_objective, f, max_evals, 1e-4, x);
+    f->n = nt;
+    double v = sim_fit_minimize(pt, nt, timing_objective, f, max_evals, 1e-4, x);
     if (f->failed) {
         return npu_err_set(err, NPU_ERR_INTERNAL, "calibrate: a replay failed during the fit");
     }
-    for (size_t i = 0; i < N_TIMING; i++) {
+    log_params(log, "stage 1 (cycles, continuous)", pt, x, nt, v);
+    v = integer_polish(f, x, N_TIMING_NP, max_evals);
+    if (f->failed) {
+        return npu_err_set(err, NPU_ERR_INTERNAL, "calibrate: a replay failed during the fit");
+    }
+    for (size_t i = 0; i < nt; i++) {
         set_field(c, pt[i].name, x[i]);
     }
-    log_params(log, "stage 1 (cycles)", pt, x, N_TIMING, v);
+    log_params(log, "stage 1b (cycles, integer NP fields)", pt, x, nt, v);
     npu_status st = energy_basis(f, c, err);
     if (st != NPU_OK) {
         return st;

@@ -119,7 +119,9 @@ npu_status sim_device_new(const mesh_desc *mesh, const mesh_calib *calib, sim_de
 
 void sim_device_unprogram(sim_device *d) {
     for (uint32_t i = 0; i < d->n_nps; i++) {
-        npu_np_free(d->nps[i].np);
+        if (d->nps[i].np != NULL) {
+            d->nps[i].ops->free(d->nps[i].np);
+        }
     }
     free(d->nps);
     free(d->passes);
@@ -185,9 +187,10 @@ static npu_status program_pass(sim_device *d, uint32_t pass, npu_err *err) {
         if (i < 0) {
             sim_np_inst *n = &d->nps[d->n_nps];
             memset(n, 0, sizeof *n);
-            n->np = npu_np_new(kind_of(t->type));
-            if (n->np == NULL) {
-                return oom(err);
+            const sim_np_site site = {pass, t->ident, t->type, kind_of(t->type)};
+            npu_status cst = sim_np_create(d, n, &site, err);
+            if (cst != NPU_OK) {
+                return cst;
             }
             n->ident = t->ident;
             n->type = t->type;
@@ -199,8 +202,8 @@ static npu_status program_pass(sim_device *d, uint32_t pass, npu_err *err) {
         sim_np_inst *n = &d->nps[i];
         const uint32_t *w = cmp_program_track_words(d->prog, t);
         npu_status st = t->kind == CMP_TRACK_REGISTERS
-                            ? npu_np_write_regs(n->np, t->offset, w, t->n_words, err)
-                            : npu_np_write_sram(n->np, t->region, t->offset, w, t->n_words, err);
+                            ? n->ops->write_regs(n->np, t->offset, w, t->n_words, err)
+                            : n->ops->write_sram(n->np, t->region, t->offset, w, t->n_words, err);
         if (st != NPU_OK) {
             return npu_err_prefix(err, "program: pass %u, NP (%u,%u,%u)", pass, t->ident.col,
                                   t->ident.row, t->ident.id);
@@ -216,13 +219,13 @@ static npu_status program_pass(sim_device *d, uint32_t pass, npu_err *err) {
     plan->conf_cycles = (uint64_t)(conf + 0.999999);
     for (uint32_t i = plan->first_np; i < d->n_nps; i++) {
         sim_np_inst *n = &d->nps[i];
-        npu_np_attach_external(n->np, ext, ext_n);
-        npu_status st = npu_np_configure(n->np, err);
+        n->ops->attach_external(n->np, ext, ext_n);
+        npu_status st = n->ops->configure(n->np, err);
         if (st != NPU_OK) {
             return npu_err_prefix(err, "program: pass %u, NP (%u,%u,%u)", pass, n->ident.col,
                                   n->ident.row, n->ident.id);
         }
-        n->cfg = npu_np_get_config(n->np);
+        n->cfg = n->ops->get_config(n->np);
     }
     return NPU_OK;
 }
@@ -499,7 +502,7 @@ static void push_need(sim_np_inst *n, const npu_event_buf *b) {
     size_t i0 = lower_col(b, c->need_col_first);
     size_t i1 = lower_col(b, c->need_col_first + c->need_col_count);
     if (i1 > i0) {
-        npu_np_push(n->np, b->ev + i0, i1 - i0);
+        n->ops->push(n->np, b->ev + i0, i1 - i0);
     }
 }
 
@@ -514,14 +517,14 @@ static bool deliver_routed(sim_device *d, sim_frame *f, uint32_t t) {
         size_t i0 = lower_col(b, r->c0), i1 = lower_col(b, r->c1);
         if (r->all_filters) {
             if (i1 > i0) {
-                npu_np_push(dst->np, b->ev + i0, i1 - i0);
+                dst->ops->push(dst->np, b->ev + i0, i1 - i0);
             }
             continue;
         }
         for (size_t i = i0; i < i1; i++) {
             const npu_event *e = &b->ev[i];
             if (e->c >= r->f0 && e->c < r->f1) {
-                npu_np_push(dst->np, e, 1);
+                dst->ops->push(dst->np, e, 1);
             }
         }
     }
@@ -567,7 +570,7 @@ static npu_status run_hw_layer(sim_device *d, sim_record *r, sim_frame *f, const
     bool routed = false;
     for (uint32_t t = lo; t < hi; t++) {
         if (d->nps[t].cfg->layer_index == l) {
-            npu_np_begin_frame(d->nps[t].np);
+            d->nps[t].ops->begin_frame(d->nps[t].np);
             routed = deliver_routed(d, f, t) || routed;
         }
     }
@@ -594,7 +597,7 @@ static npu_status run_hw_layer(sim_device *d, sim_record *r, sim_frame *f, const
             continue;
         }
         f->np_out[t].n = 0;
-        npu_status st = npu_np_end_frame(d->nps[t].np, &f->np_out[t], err);
+        npu_status st = d->nps[t].ops->end_frame(d->nps[t].np, &f->np_out[t], err);
         st = st ? st : collect_dma(f, &d->nps[t], t, &f->store[l], &any_dma, err);
         if (st != NPU_OK) {
             return st;
@@ -753,7 +756,7 @@ npu_status sim_device_forward(sim_device *d, const npu_tensor *inputs, size_t n,
         return st;
     }
     for (uint32_t i = 0; i < d->n_nps; i++) {
-        npu_np_reset_counters(d->nps[i].np);
+        d->nps[i].ops->reset_counters(d->nps[i].np);
     }
     sim_frame f = {0};
     f.store = calloc(r->n_layers + 1, sizeof *f.store);
@@ -880,6 +883,6 @@ bool sim_device_np_counters(const sim_device *d, uint32_t pass, mesh_ident ident
     if (i < 0) {
         return false;
     }
-    *out = *npu_np_get_counters(d->nps[i].np);
+    *out = *d->nps[i].ops->get_counters(d->nps[i].np);
     return true;
 }

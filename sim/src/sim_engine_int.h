@@ -7,6 +7,7 @@
 #define SIM_ENGINE_INT_H
 
 #include "akisim/sim_engine.h"
+#include "akisim/sim_np_backend.h"
 #include "npu/npu_np.h"
 
 #define SIM_NO_LAYER UINT32_MAX /* producer of a layer fed by the model input */
@@ -32,7 +33,8 @@ struct sim_record {
 
 /* One NP instance of the programmed device (one per pass and ident). */
 typedef struct sim_np_inst {
-    npu_np *np;               /* the NP model (owned) */
+    void *np;                 /* the NP model (owned; npu_np * for the C model) */
+    const sim_np_ops *ops;    /* its operations (sim_np_c_ops() or a factory's) */
     const npu_np_config *cfg; /* its decoded configuration */
     mesh_ident ident;         /* position */
     mesh_np_type type;        /* type it acts as */
@@ -68,6 +70,8 @@ struct sim_device {
     bool have_results;       /* results valid */
     sim_results results;     /* of the last run */
     sim_record *record;      /* of the last forward (owned) */
+    sim_np_factory np_factory; /* creates NPs other than the C model (NULL: none) */
+    void *np_factory_ctx;      /* its context (borrowed) */
 };
 
 /* Timing + energy of a record on the programmed device: fills d->metrics and d->results.
@@ -80,6 +84,10 @@ npu_status sim_tensor_events(const npu_tensor *t, npu_event_buf *out, npu_err *e
 void sim_events_sort(npu_event_buf *b);
 /* Allocates an empty record for n frames of a program / host model. */
 npu_status sim_record_new(const sim_device *d, uint32_t n_frames, sim_record **out, npu_err *err);
+
+/* Creates the NP instance n at site: the factory's, or the C model. (sim_np_backend.c) */
+npu_status sim_np_create(const sim_device *d, sim_np_inst *n, const sim_np_site *site,
+                         npu_err *err);
 
 /* Frees the results' arrays. */
 void sim_results_clear(sim_results *r);

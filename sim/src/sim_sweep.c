@@ -269,6 +269,7 @@ static void worker_unit(sweep_cache *c, const sim_sweep_opts *o, const uint32_t 
     npu_err_clear(&e);
     if (sweep_unit_new(c, p0.model, p0.input, o->fidelity, o->estimator, &u, &e) != NPU_OK)
         _exit(4);
+    sweep_unit_set_check(u, o->check_every);
     for (size_t i = 0; i < n; i++) {
         worker_send(res, MSG_START, wid, pts[i], 0);
         char *json = NULL, *power = NULL;

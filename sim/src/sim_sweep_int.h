@@ -32,6 +32,9 @@ typedef struct sweep_unit sweep_unit;
 npu_status sweep_unit_new(sweep_cache *c, uint32_t model, uint32_t input, sim_fidelity fidelity,
                           sim_sweep_estimator est, sweep_unit **out, npu_err *err);
 void sweep_unit_free(sweep_unit *u);
+/* Estimate fidelity: every point whose index is a multiple of `every` (> 0) also runs the
+ * exact model and records the relative errors (0 = never). */
+void sweep_unit_set_check(sweep_unit *u, uint32_t every);
 
 /* Runs point `index` (which must belong to the unit): *json receives the point JSON (status
  * ok or error) and *power the power CSV (NULL for error points or estimate fidelity). Fails
@@ -43,6 +46,10 @@ char *sweep_json_error(const sim_scenario *s, const sim_point *p, sim_fidelity f
 /* Point JSON of a point that ran: mapping figures and the stats JSON text. */
 char *sweep_json_ok(const sim_scenario *s, const sim_point *p, sim_fidelity f, const cmp_mapped *mm,
                     const char *stats_json);
+/* Same with the "estimate_error" object (relative errors against exact). */
+char *sweep_json_ok_checked(const sim_scenario *s, const sim_point *p, sim_fidelity f,
+                            const cmp_mapped *mm, const char *stats_json, double err_cycles,
+                            double err_energy);
 /* The "point" object line every point file of (s, p, f) holds (malloc'd). */
 char *sweep_json_point_line(const sim_scenario *s, const sim_point *p, sim_fidelity f);
 

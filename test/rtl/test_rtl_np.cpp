@@ -13,44 +13,74 @@
  * by hand; unsupported configurations must raise cfg_err.
  */
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "Vcnp.h"
+#include "Vcnp_bug.h"
 #include "Vfnp.h"
 #include "Vhrc.h"
 #include "cmp/cmp_program.h"
 #include "mesh/mesh_calib.h"
 #include "npu/npu_cost.h"
 #include "npu/npu_np.h"
+#include "rtl_calib_params.h"
 #include "verilated.h"
 
 namespace {
 
 using I32 = std::vector<int32_t>;
 
-/* The cycle parameters the Verilated blocks are built with (the Verilog parameter defaults of
- * rtl/src/cnp.v, hrc.v, fnp.v), as the C cost formulas take them. */
+/* The cycle parameters the Verilated blocks are built with: rtl/CMakeLists.txt reads them
+ * from the calibration file AKISIM_RTL_CALIB_FILE at configure time and passes them to
+ * Verilator (-G) and to this test (rtl_calib_params.h), as the C cost formulas take them. */
 npu_cost_params rtl_params() {
     npu_cost_params p{};
+    const double ev[NPU_COST_MAX_KERNEL + 1] = {0,
+                                                AKISIM_RTL_CNP_EVENT_CYCLES_1,
+                                                AKISIM_RTL_CNP_EVENT_CYCLES_2,
+                                                AKISIM_RTL_CNP_EVENT_CYCLES_3,
+                                                AKISIM_RTL_CNP_EVENT_CYCLES_4,
+                                                AKISIM_RTL_CNP_EVENT_CYCLES_5,
+                                                AKISIM_RTL_CNP_EVENT_CYCLES_6,
+                                                AKISIM_RTL_CNP_EVENT_CYCLES_7};
     for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++) {
-        p.cnp_event_cycles[k] = double(k * k); /* CNP_EVENT_CYCLES_k */
+        p.cnp_event_cycles[k] = ev[k];
     }
-    p.cnp_event_overhead = 1;  /* CNP_EVENT_OVERHEAD */
-    p.cnp_filter_lanes = 8;    /* CNP_FILTER_LANES */
-    p.cnp_output_cycles = 1;   /* CNP_OUTPUT_CYCLES */
-    p.hrc_macs_per_cycle = 64; /* HRC_MACS_PER_CYCLE */
-    p.hrc_output_cycles = 1;   /* HRC_OUTPUT_CYCLES */
-    p.hrc_filter_lanes = 8;    /* HRC_FILTER_LANES */
-    p.fnp_event_cycles = 1;    /* FNP_EVENT_CYCLES */
-    p.fnp_unit_lanes = 8;      /* FNP_UNIT_LANES */
-    p.fnp_output_cycles = 1;   /* FNP_OUTPUT_CYCLES */
+    p.cnp_event_overhead = AKISIM_RTL_CNP_EVENT_OVERHEAD;
+    p.cnp_filter_lanes = AKISIM_RTL_CNP_FILTER_LANES;
+    p.cnp_output_cycles = AKISIM_RTL_CNP_OUTPUT_CYCLES;
+    p.cnp_pw_channels_per_cycle = AKISIM_RTL_CNP_PW_CHANNELS_PER_CYCLE;
+    p.cnp_sep_event_cycles = AKISIM_RTL_CNP_SEP_EVENT_CYCLES;
+    p.cnp_sep_channels_per_cycle = AKISIM_RTL_CNP_SEP_CHANNELS_PER_CYCLE;
+    p.hrc_macs_per_cycle = AKISIM_RTL_HRC_MACS_PER_CYCLE;
+    p.hrc_output_cycles = AKISIM_RTL_HRC_OUTPUT_CYCLES;
+    p.hrc_filter_lanes = AKISIM_RTL_HRC_FILTER_LANES;
+    p.fnp_event_cycles = AKISIM_RTL_FNP_EVENT_CYCLES;
+    p.fnp_unit_lanes = AKISIM_RTL_FNP_UNIT_LANES;
+    p.fnp_output_cycles = AKISIM_RTL_FNP_OUTPUT_CYCLES;
     return p;
+}
+
+/* Randomized vectors per block (AKISIM_RTL_VECTORS overrides; docs/rtl.md "Build and
+ * tests"): a vector is one input event driven through the block's event port in a frame
+ * whose outputs (values, order) and busy cycles are compared with the C model. */
+long vectors_wanted() {
+    const char *v = std::getenv("AKISIM_RTL_VECTORS");
+    long n = v != nullptr ? std::strtol(v, nullptr, 10) : 0;
+    return n > 0 ? n : 10000;
 }
 
 int rnd(std::mt19937 &rng, int lo, int hi) {
@@ -76,6 +106,13 @@ struct RtlNp {
     std::unique_ptr<M> m{new M{ctx.get()}};
     std::mt19937 rng{1};
     uint64_t cycles = 0; /* clock cycles since reset */
+    /* FNP2 external memory model (Vfnp only): the image, the accepted requests waiting for
+     * their response (byte address, cycles left) and the requests served. */
+    const uint8_t *ext = nullptr;
+    size_t ext_n = 0;
+    std::deque<std::pair<uint32_t, int>> ext_q;
+    uint64_t ext_reads = 0;
+    static constexpr bool has_ext = std::is_same_v<M, Vfnp>;
 
     RtlNp() {
         m->rst_n = 0;
@@ -90,11 +127,40 @@ struct RtlNp {
     /* One clock: evaluate with the clock low (combinational outputs settle on the current
      * inputs), then raise it (registers take their next values). */
     void tick() {
+        bool req = false, rsp = false;
         m->clk = 0;
+        if constexpr (has_ext) { /* random ready, responses after 1..3 cycles, in order */
+            m->ext_rd_ready = rnd(rng, 0, 2) != 0;
+            m->ext_rsp_valid = !ext_q.empty() && ext_q.front().second == 0;
+            uint32_t a = ext_q.empty() ? 0 : ext_q.front().first;
+            m->ext_rsp_data = a + 4 <= ext_n
+                                  ? uint32_t(ext[a]) | uint32_t(ext[a + 1]) << 8 |
+                                        uint32_t(ext[a + 2]) << 16 | uint32_t(ext[a + 3]) << 24
+                                  : 0xdeadbeefu;
+            m->eval();
+            req = m->ext_rd_valid && m->ext_rd_ready;
+            rsp = m->ext_rsp_valid;
+        }
         m->eval();
+        uint32_t addr = 0;
+        if constexpr (has_ext) {
+            addr = m->ext_rd_addr;
+        }
         m->clk = 1;
         m->eval();
         cycles++;
+        if constexpr (has_ext) {
+            if (rsp) {
+                ext_q.pop_front();
+            }
+            for (auto &q : ext_q) {
+                q.second = q.second > 0 ? q.second - 1 : 0;
+            }
+            if (req) {
+                ext_q.push_back({addr, rnd(rng, 0, 2)});
+                ext_reads++;
+            }
+        }
     }
     /* Configuration port: one word per cycle. */
     void write(bool sram, uint32_t region, uint32_t offset, const uint32_t *w, size_t n) {
@@ -318,9 +384,10 @@ struct NpDel {
     }
 };
 
-/* Counts of one block's run (vectors = frames compared). */
+/* Counts of one block's run: vectors (input events accepted in compared frames), frames. */
 struct Tally {
-    int frames = 0, events_out = 0, skipped = 0;
+    long vectors = 0;
+    int frames = 0, events_out = 0, ext_nps = 0;
 };
 
 /* Runs one NP of the program on the C model and on the RTL block M for `frames` inputs;
@@ -336,9 +403,14 @@ void run_np(const Rig &r, const cmp_np_map &nm, const std::vector<std::vector<np
                                     : npu_np_write_regs(c.get(), off, w, n, &e);
                ASSERT_EQ(st, NPU_OK) << e.msg;
            });
+    size_t n_ext = 0;
+    const uint8_t *ext = cmp_program_ext(r.prog, &n_ext);
+    npu_np_attach_external(c.get(), ext, n_ext);
     ASSERT_EQ(npu_np_configure(c.get(), &e), NPU_OK) << e.msg;
     RtlNp<M> rtl;
     rtl.rng.seed(rng());
+    rtl.ext = ext;
+    rtl.ext_n = n_ext;
     replay(r.prog, nm.ident,
            [&](bool sram, uint32_t reg, uint32_t off, const uint32_t *w, size_t n) {
                rtl.write(sram, reg, off, w, n);
@@ -351,6 +423,7 @@ void run_np(const Rig &r, const cmp_np_map &nm, const std::vector<std::vector<np
     ASSERT_TRUE(ok) << "RTL configuration failed (cfg_err)";
     const npu_np_config *cfg = npu_np_get_config(c.get());
     npu_cost_params p = rtl_params();
+    uint64_t total_in = 0;
     for (size_t f = 0; f < frames.size(); f++) {
         SCOPED_TRACE("frame " + std::to_string(f));
         npu_np_reset_counters(c.get());
@@ -372,7 +445,13 @@ void run_np(const Rig &r, const cmp_np_map &nm, const std::vector<std::vector<np
         uint64_t n_in = npu_np_get_counters(c.get())->events_in;
         EXPECT_EQ(uint64_t(rtl.m->cyc_busy), formula_cycles(cfg, p, n_in)) << "busy cycles";
         tally.frames++;
+        tally.vectors += long(n_in);
+        total_in += n_in;
         tally.events_out += int(want.size());
+    }
+    if (cfg->external_weights) { /* FNP2: one external read per filter per accepted event */
+        EXPECT_EQ(rtl.ext_reads, uint64_t(cfg->filter_count) * total_in) << "external reads";
+        tally.ext_nps++;
     }
 }
 
@@ -391,6 +470,7 @@ bool build_one(std::mt19937 &rng, Rig &r, npu_layer_type t, uint32_t *target) {
     bool v2 = npu_layer_type_version(t) == 2;
     bool image = t == NPU_INPUT_CONVOLUTIONAL || t == NPU_INPUT_CONV2D;
     bool dense = t == NPU_FULLY_CONNECTED || t == NPU_DENSE1D;
+    bool transp = t == NPU_CONV2D_TRANSPOSE || t == NPU_DEPTHWISE_CONV2D_TRANSPOSE;
     npu_shape in = {uint32_t(rnd(rng, 2, 11)), uint32_t(rnd(rng, 2, 7)),
                     image ? (rnd(rng, 0, 1) ? 3u : 1u) : uint32_t(rnd(rng, 1, 5))};
     uint32_t l = 0;
@@ -427,6 +507,12 @@ bool build_one(std::mt19937 &rng, Rig &r, npu_layer_type t, uint32_t *target) {
         } else if (k == 3) {
             p.pool_type = NPU_POOL_AVG;
         }
+        if (transp) { /* the vendor's transposed layers: stride 2, Same, no pooling */
+            p.stride_x = p.stride_y = 2;
+            p.padding = NPU_PAD_SAME;
+            p.pool_type = NPU_POOL_NONE;
+            p.pool_x = p.pool_y = p.pool_stride_x = p.pool_stride_y = -1;
+        }
     }
     p.filters = nf;
     if (image) {
@@ -449,9 +535,12 @@ bool build_one(std::mt19937 &rng, Rig &r, npu_layer_type t, uint32_t *target) {
     }
     int lo = v2 ? -128 : wmin(p.weights_bits), hi = v2 ? 127 : wmax(p.weights_bits);
     uint32_t kx = p.kernel_x, ky = p.kernel_y;
-    if (t == NPU_DEPTHWISE_CONV2D) {
+    if (t == NPU_DEPTHWISE_CONV2D || t == NPU_DEPTHWISE_CONV2D_TRANSPOSE) {
         nf = c;
         r.var(l, "weights", {kx, ky, c}, rand_vec(rng, kx * ky * c, lo, hi));
+    } else if (t == NPU_SEPARABLE_CONVOLUTIONAL) {
+        r.var(l, "weights", {kx, ky, c, 1}, rand_vec(rng, kx * ky * c, lo, hi));
+        r.var(l, "weights_pw", {1, 1, c, nf}, rand_vec(rng, c * nf, lo, hi));
     } else if (t == NPU_FULLY_CONNECTED) {
         uint32_t n = in.x * in.y * in.c;
         r.var(l, "weights", {1, 1, n, nf}, rand_vec(rng, n * nf, lo, hi));
@@ -514,23 +603,30 @@ mesh_np_type np_type(npu_layer_type t) {
     }
 }
 
-/* `cases` random layers of the given types on block M, 2 frames each, every NP of the
- * mapping compared. */
+/* Random layers of the given types on block M, 2 frames each, every NP of the mapping
+ * compared, until at least `vectors` input events were compared (and at least `min_cases`
+ * layers). Dense layers go to FNP2 (external weights) or FNP3 at random. */
 template <class M>
-void random_block(const std::vector<npu_layer_type> &types, uint32_t seed, int cases) {
+void random_block(const std::vector<npu_layer_type> &types, uint32_t seed, long vectors,
+                  int min_cases) {
     std::mt19937 rng(seed);
     Tally tally;
-    int done = 0;
-    for (int attempt = 0; done < cases && attempt < cases * 20; attempt++) {
+    int done = 0, attempts = 0;
+    std::vector<int> per_type(types.size(), 0);
+    while ((tally.vectors < vectors || done < min_cases) && attempts++ < 100000) {
         Rig r;
         uint32_t l = 0;
-        npu_layer_type t = types[size_t(rnd(rng, 0, int(types.size()) - 1))];
+        size_t ti = size_t(rnd(rng, 0, int(types.size()) - 1));
+        npu_layer_type t = types[ti];
         if (!build_one(rng, r, t, &l)) {
             continue;
         }
         bool dense = t == NPU_FULLY_CONNECTED || t == NPU_DENSE1D;
-        r.map_layer(rng, l, np_type(t), dense ? 1u : uint32_t(rnd(rng, 1, 2)),
-                    uint32_t(rnd(rng, 1, 2)));
+        mesh_np_type nt = np_type(t);
+        if (dense && rnd(rng, 0, 1)) {
+            nt = MESH_NP_FNP2;
+        }
+        r.map_layer(rng, l, nt, dense ? 1u : uint32_t(rnd(rng, 1, 2)), uint32_t(rnd(rng, 1, 2)));
         if (dense) {
             for (auto &n : r.nps[l]) {
                 n.col_first = 0;
@@ -546,57 +642,110 @@ void random_block(const std::vector<npu_layer_type> &types, uint32_t seed, int c
                 return;
             }
         }
+        per_type[ti]++;
         done++;
     }
-    EXPECT_EQ(done, cases);
+    EXPECT_GE(tally.vectors, vectors);
     EXPECT_GT(tally.events_out, 0);
+    for (size_t i = 0; i < types.size(); i++) {
+        EXPECT_GT(per_type[i], 0) << npu_layer_type_name(types[i]) << " never drawn";
+    }
+    ::testing::Test::RecordProperty("vectors", int(tally.vectors));
     ::testing::Test::RecordProperty("frames", tally.frames);
+    ::testing::Test::RecordProperty("layers", done);
+    std::printf("[ rtl      ] %ld vectors (input events), %d frames, %d layers, %d FNP2 NPs\n",
+                tally.vectors, tally.frames, done, tally.ext_nps);
 }
 
 TEST(RtlCnp, RandomLayersMatchCModelAndCycles) {
-    random_block<Vcnp>({NPU_CONVOLUTIONAL, NPU_CONV2D, NPU_DEPTHWISE_CONV2D}, 11, 300);
+    random_block<Vcnp>({NPU_CONVOLUTIONAL, NPU_CONV2D, NPU_DEPTHWISE_CONV2D,
+                        NPU_SEPARABLE_CONVOLUTIONAL, NPU_CONV2D_TRANSPOSE,
+                        NPU_DEPTHWISE_CONV2D_TRANSPOSE},
+                       11, vectors_wanted(), 50);
 }
 
 TEST(RtlFnp, RandomLayersMatchCModelAndCycles) {
-    random_block<Vfnp>({NPU_FULLY_CONNECTED, NPU_DENSE1D}, 23, 250);
+    random_block<Vfnp>({NPU_FULLY_CONNECTED, NPU_DENSE1D}, 23, vectors_wanted(), 50);
 }
 
 TEST(RtlHrc, RandomLayersMatchCModelAndCycles) {
-    random_block<Vhrc>({NPU_INPUT_CONVOLUTIONAL, NPU_INPUT_CONV2D}, 37, 250);
+    random_block<Vhrc>({NPU_INPUT_CONVOLUTIONAL, NPU_INPUT_CONV2D}, 37, vectors_wanted(), 50);
 }
 
-/* The Verilated blocks are built with the shipped calibration's NP parameters: a
- * recalibration of these fields must update the Verilog parameter defaults (rtl/src/cnp.v,
- * fnp.v, hrc.v) and rtl_params() so that the RTL keeps equalling the formulas. */
-TEST(RtlParams, ShippedCalibrationsMatchRtlDefaults) {
+/* The Verilated blocks are built with the NP fields of the calibration file rtl/CMakeLists.txt
+ * read at configure time (rtl_calib_params.h); they must equal what the C calibration reader
+ * (mesh_calib_load) takes from the same file, and the embedded preset of that device, so
+ * the RTL and the C formulas use the same numbers. */
+TEST(RtlParams, BuiltWithTheDefaultCalibration) {
     npu_cost_params r = rtl_params();
-    for (size_t i = 0; i < mesh_calib_preset_count(); i++) {
-        const char *name = mesh_calib_preset_name(i);
-        mesh_calib c{};
-        npu_err e{};
-        ASSERT_EQ(mesh_calib_preset(name, &c, &e), NPU_OK) << e.msg;
-        SCOPED_TRACE(name);
-        for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++) {
-            EXPECT_EQ(c.np.cnp_event_cycles[k], r.cnp_event_cycles[k]) << "k " << k;
-        }
-        EXPECT_EQ(c.np.cnp_event_overhead, r.cnp_event_overhead);
-        EXPECT_EQ(c.np.cnp_filter_lanes, r.cnp_filter_lanes);
-        EXPECT_EQ(c.np.cnp_output_cycles, r.cnp_output_cycles);
-        EXPECT_EQ(c.np.hrc_macs_per_cycle, r.hrc_macs_per_cycle);
-        EXPECT_EQ(c.np.hrc_output_cycles, r.hrc_output_cycles);
-        EXPECT_EQ(c.np.hrc_filter_lanes, r.hrc_filter_lanes);
-        EXPECT_EQ(c.np.fnp_event_cycles, r.fnp_event_cycles);
-        EXPECT_EQ(c.np.fnp_unit_lanes, r.fnp_unit_lanes);
-        EXPECT_EQ(c.np.fnp_output_cycles, r.fnp_output_cycles);
+    mesh_calib file{}, preset{};
+    npu_err e{};
+    ASSERT_EQ(mesh_calib_load(AKISIM_RTL_CALIB_FILE, &file, &e), NPU_OK) << e.msg;
+    std::vector<const mesh_calib *> sets = {&file};
+    const std::string shipped = std::string(AKISIM_SOURCE_DIR) + "/mesh/calib/";
+    if (std::string(AKISIM_RTL_CALIB_FILE).rfind(shipped, 0) == 0) { /* a shipped file */
+        ASSERT_EQ(mesh_calib_preset(file.name, &preset, &e), NPU_OK) << e.msg;
+        sets.push_back(&preset);
     }
+    for (const mesh_calib *c : sets) {
+        for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++) {
+            EXPECT_EQ(c->np.cnp_event_cycles[k], r.cnp_event_cycles[k]) << "k " << k;
+        }
+        EXPECT_EQ(c->np.cnp_event_overhead, r.cnp_event_overhead);
+        EXPECT_EQ(c->np.cnp_filter_lanes, r.cnp_filter_lanes);
+        EXPECT_EQ(c->np.cnp_output_cycles, r.cnp_output_cycles);
+        EXPECT_EQ(c->np.cnp_pw_channels_per_cycle, r.cnp_pw_channels_per_cycle);
+        EXPECT_EQ(c->np.cnp_sep_event_cycles, r.cnp_sep_event_cycles);
+        EXPECT_EQ(c->np.cnp_sep_channels_per_cycle, r.cnp_sep_channels_per_cycle);
+        EXPECT_EQ(c->np.hrc_macs_per_cycle, r.hrc_macs_per_cycle);
+        EXPECT_EQ(c->np.hrc_output_cycles, r.hrc_output_cycles);
+        EXPECT_EQ(c->np.hrc_filter_lanes, r.hrc_filter_lanes);
+        EXPECT_EQ(c->np.fnp_event_cycles, r.fnp_event_cycles);
+        EXPECT_EQ(c->np.fnp_unit_lanes, r.fnp_unit_lanes);
+        EXPECT_EQ(c->np.fnp_output_cycles, r.fnp_output_cycles);
+    }
+}
+
+/* The configure-time reader refuses a calibration whose NP field is not an integer, naming
+ * the field (the RTL counts whole cycles), and prints every parameter of a valid file. */
+TEST(RtlParams, ReaderRefusesNonIntegerValues) {
+    const std::string tool = std::string(AKISIM_BINARY_DIR) + "/rtl/generated/rtl_calib_params";
+    std::ifstream in(AKISIM_RTL_CALIB_FILE);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t at = text.find("hrc_macs_per_cycle:");
+    ASSERT_NE(at, std::string::npos);
+    size_t v = text.find_first_of("0123456789", at);
+    size_t end = text.find_first_not_of("0123456789.e+", v);
+    std::string bad = text.substr(0, v) + "62.5" + text.substr(end);
+    const std::string path = std::string(AKISIM_BINARY_DIR) + "/rtl_calib_bad.yaml";
+    std::ofstream(path) << bad;
+    auto run = [](const std::string &cmd, std::string &out) {
+        FILE *f = popen((cmd + " 2>&1").c_str(), "r");
+        char buf[512];
+        out.clear();
+        while (f != nullptr && fgets(buf, sizeof buf, f) != nullptr) {
+            out += buf;
+        }
+        int st = f != nullptr ? pclose(f) : -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    };
+    std::string out;
+    EXPECT_EQ(run(tool + " " + path, out), 2);
+    EXPECT_NE(out.find("/np/hrc_macs_per_cycle = '62.5' is not an integer"), std::string::npos)
+        << out;
+    EXPECT_EQ(run(tool + " " + AKISIM_RTL_CALIB_FILE, out), 0) << out;
+    EXPECT_NE(out.find("HRC_MACS_PER_CYCLE=" + std::to_string(AKISIM_RTL_HRC_MACS_PER_CYCLE)),
+              std::string::npos)
+        << out;
+    std::remove(path.c_str());
 }
 
 /* ------------------------------------------------------------------ hand cases */
 
 /* Conv2D 1x1, one channel, one filter on a 2x2 input, weight 3, scale 1, no shift, no
  * activation, 32-bit output: an event (1, 0, 0, 5) gives (1, 0, 0) = 5 * 3 + bias 7 = 22,
- * and the other three positions emit the bias 7. Cycles: 1 event x (1 overhead + 1 tap x
- * 1 group) + 4 positions x 1 group x 1 = 6. */
+ * and the other three positions emit the bias 7. Cycles: 1 event x (overhead + cycles(k=1)
+ * x 1 group) + 4 positions x 1 group x output cycles (6 with the shipped calibration). */
 TEST(RtlCnp, HandConv2dOneByOne) {
     Rig r;
     npu_params in = npu_params_default(NPU_INPUT_DATA);
@@ -633,18 +782,21 @@ TEST(RtlCnp, HandConv2dOneByOne) {
         EXPECT_EQ(out[i].c, 0u);
         EXPECT_EQ(out[i].value, want[i]);
     }
-    EXPECT_EQ(rtl.m->cyc_busy, 6u);
+    EXPECT_EQ(rtl.m->cyc_busy,
+              1u * (AKISIM_RTL_CNP_EVENT_OVERHEAD + AKISIM_RTL_CNP_EVENT_CYCLES_1) +
+                  4u * AKISIM_RTL_CNP_OUTPUT_CYCLES);
     /* a second frame starts from cleared potentials */
     out = rtl.frame({}, false, false);
     EXPECT_EQ(out.size(), 4u);
     EXPECT_EQ(out.empty() ? 0 : out[2].value, 7);
-    EXPECT_EQ(rtl.m->cyc_busy, 4u);
+    EXPECT_EQ(rtl.m->cyc_busy, 4u * AKISIM_RTL_CNP_OUTPUT_CYCLES);
 }
 
 /* v1 FullyConnected, 2 inputs, 10 units (2 unit groups): events (0,0,0,1) and (1,0,0,2)
  * with weights w[i][u] = u - 4 (4-bit -> symmetric range) for i = 0 and 1 for i = 1:
  * potential of unit u = (u - 4) + 2; activation off -> value = u - 2 (u = 2 emits nothing).
- * Cycles: 2 events x 2 groups x 1 + 2 groups x 1 = 6. */
+ * Cycles: 2 events x G x event cycles + G x output cycles, G = ceil(10 / unit lanes) (6
+ * with the shipped calibration: 8 lanes, 1, 1). */
 TEST(RtlFnp, HandFullyConnected) {
     Rig r;
     npu_params in = npu_params_default(NPU_INPUT_DATA);
@@ -681,7 +833,9 @@ TEST(RtlFnp, HandFullyConnected) {
         EXPECT_EQ(out[i].c, u);
         EXPECT_EQ(out[i].value, int32_t(u) - 2);
     }
-    EXPECT_EQ(rtl.m->cyc_busy, 6u);
+    const uint64_t g = (10u + AKISIM_RTL_FNP_UNIT_LANES - 1) / AKISIM_RTL_FNP_UNIT_LANES;
+    EXPECT_EQ(rtl.m->cyc_busy,
+              2u * g * AKISIM_RTL_FNP_EVENT_CYCLES + g * AKISIM_RTL_FNP_OUTPUT_CYCLES);
 }
 
 /* InputConv2D 1x1 on a 3x1 one-channel image, 1 filter, weight 2, bias 0, scale 1, ReLU,
@@ -717,35 +871,264 @@ TEST(RtlHrc, HandInputConv2d) {
     EXPECT_EQ(out[0].value, 20);
     EXPECT_EQ(out[1].x, 2u);
     EXPECT_EQ(out[1].value, 255);
-    EXPECT_EQ(rtl.m->cyc_busy, 6u);
+    EXPECT_EQ(rtl.m->cyc_busy, 3u + 3u * AKISIM_RTL_HRC_OUTPUT_CYCLES); /* ceil(1 / MACs) = 1 */
 }
 
-/* Layer kinds outside the RTL's coverage are refused with cfg_err, never computed wrongly. */
-TEST(RtlCnp, UnsupportedKindRaisesCfgErr) {
-    std::mt19937 rng(77);
-    for (int attempt = 0; attempt < 50; attempt++) {
-        Rig r;
-        npu_params in = npu_params_default(NPU_INPUT_DATA);
-        in.input_shape = {4, 4, 2};
-        in.input_bits = 4;
-        ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
-        npu_params p = npu_params_default(NPU_SEPARABLE_CONVOLUTIONAL);
-        p.kernel_x = p.kernel_y = 3;
-        p.filters = 3;
-        p.weights_bits = 2;
-        p.padding = NPU_PAD_SAME;
-        ASSERT_TRUE(r.add(NPU_SEPARABLE_CONVOLUTIONAL, "sep", p)) << r.e.msg;
-        r.var(1, "weights", {3, 3, 2, 1}, rand_vec(rng, 18, -1, 1));
-        r.var(1, "weights_pw", {1, 1, 2, 3}, rand_vec(rng, 6, -1, 1));
-        r.var(1, "threshold", {3}, {0, 1, 2});
-        r.var(1, "act_step", {3}, {1, 1, 1});
-        ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-        r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
-        ASSERT_TRUE(r.finish()) << r.e.msg;
-        Tally t;
-        run_np<Vcnp>(r, r.nps[1][0], {}, rng, t, false);
-        return;
+/* v1 SeparableConvolutional 1x1, 2 channels, 2 filters on a 2x1 input, activation off
+ * (potentials out). Depthwise weights c0 = 2, c1 = -3; pointwise w[c][f] = {{1, 2}, {3, -1}}.
+ * Events (0,0,0)=5, (0,0,1)=1, (1,0,1)=2: depthwise potentials x=0: (10, -3), x=1: (0, -6);
+ * pointwise x=0: f0 = 10 - 9 = 1, f1 = 20 + 3 = 23; x=1: f0 = -18, f1 = 6. Cycles: 3 events
+ * x (overhead + 1 group x separable event cycles) + the weight-row streaming
+ * ceil(3 events x 1 group x 2 channels / row rate) + 2 positions x 1 group x output cycles +
+ * the pointwise stage ceil(2 positions x 1 group x 2 channels / pointwise rate). */
+TEST(RtlCnp, HandSeparable) {
+    Rig r;
+    npu_params in = npu_params_default(NPU_INPUT_DATA);
+    in.input_shape = {2, 1, 2};
+    in.input_bits = 4;
+    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    npu_params p = npu_params_default(NPU_SEPARABLE_CONVOLUTIONAL);
+    p.kernel_x = p.kernel_y = 1;
+    p.filters = 2;
+    p.weights_bits = 4;
+    p.activation = false;
+    ASSERT_TRUE(r.add(NPU_SEPARABLE_CONVOLUTIONAL, "sep", p)) << r.e.msg;
+    r.var(1, "weights", {1, 1, 2, 1}, {2, -3});
+    r.var(1, "weights_pw", {1, 1, 2, 2}, {1, 2, 3, -1});
+    r.var(1, "threshold", {2}, {0, 0});
+    r.var(1, "act_step", {2}, {1, 1});
+    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+    std::mt19937 rng(5);
+    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
+    ASSERT_TRUE(r.finish()) << r.e.msg;
+    RtlNp<Vcnp> rtl;
+    replay(r.prog, r.nps[1][0].ident,
+           [&](bool s_, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
+               rtl.write(s_, g, o, w, n);
+           });
+    ASSERT_TRUE(rtl.configure());
+    auto out = rtl.frame({{0, 0, 0, 5}, {0, 0, 1, 1}, {1, 0, 1, 2}}, true, true);
+    ASSERT_EQ(out.size(), 4u);
+    const int32_t want[4] = {1, 23, -18, 6}; /* (0,0,f0) (0,0,f1) (1,0,f0) (1,0,f1) */
+    for (size_t i = 0; i < 4; i++) {
+        EXPECT_EQ(out[i].x, i / 2);
+        EXPECT_EQ(out[i].y, 0u);
+        EXPECT_EQ(out[i].c, i % 2);
+        EXPECT_EQ(out[i].value, want[i]);
     }
+    const uint64_t pw_rate = AKISIM_RTL_CNP_PW_CHANNELS_PER_CYCLE;
+    const uint64_t row_rate = AKISIM_RTL_CNP_SEP_CHANNELS_PER_CYCLE;
+    const uint64_t row = row_rate == 0 ? 0 : (6u + row_rate - 1) / row_rate;
+    EXPECT_EQ(rtl.m->cyc_busy,
+              3u * (AKISIM_RTL_CNP_EVENT_OVERHEAD + AKISIM_RTL_CNP_SEP_EVENT_CYCLES) + row +
+                  2u * AKISIM_RTL_CNP_OUTPUT_CYCLES + (4u + pw_rate - 1) / pw_rate);
+}
+
+/* FNP2: FullyConnected with its weights in the external-memory image, read through the
+ * external port (random ready and latency): 3 inputs, 3 units, 2-bit weights w[i][u] =
+ * i - u clipped to -1..1; events (0,0,0)=1 and (2,0,0)=3 (inputs 0 and 2): unit u gets
+ * (0 - u) + 3 (2 - u) clipped: u0 = 0 + 3 = 3, u1 = -1 + 3 = 2, u2 = -1 + 0 = -1. Every event
+ * reads one word per unit (6 reads); the reads are stall cycles, busy = 2 events x 1 group x
+ * event cycles + 1 group x output cycles. */
+TEST(RtlFnp, HandExternalWeights) {
+    Rig r;
+    npu_params in = npu_params_default(NPU_INPUT_DATA);
+    in.input_shape = {3, 1, 1};
+    in.input_bits = 4;
+    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    npu_params p = npu_params_default(NPU_FULLY_CONNECTED);
+    p.filters = 3;
+    p.weights_bits = 2;
+    p.activation = false;
+    ASSERT_TRUE(r.add(NPU_FULLY_CONNECTED, "fc", p)) << r.e.msg;
+    I32 w(9);
+    for (int i = 0; i < 3; i++) {
+        for (int u = 0; u < 3; u++) {
+            w[size_t(i * 3 + u)] = std::max(-1, std::min(1, i - u));
+        }
+    }
+    r.var(1, "weights", {1, 1, 3, 3}, w);
+    r.var(1, "threshold", {3}, I32(3, 0));
+    r.var(1, "act_step", {3}, I32(3, 1));
+    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+    std::mt19937 rng(5);
+    r.map_layer(rng, 1, MESH_NP_FNP2, 1, 1);
+    ASSERT_TRUE(r.finish()) << r.e.msg;
+    RtlNp<Vfnp> rtl;
+    rtl.ext = cmp_program_ext(r.prog, &rtl.ext_n);
+    ASSERT_GT(rtl.ext_n, 0u);
+    replay(r.prog, r.nps[1][0].ident,
+           [&](bool s_, uint32_t g, uint32_t o, const uint32_t *wd, size_t n) {
+               rtl.write(s_, g, o, wd, n);
+           });
+    ASSERT_TRUE(rtl.configure());
+    auto out = rtl.frame({{0, 0, 0, 1}, {2, 0, 0, 3}}, true, true);
+    ASSERT_EQ(out.size(), 3u);
+    const int32_t want[3] = {3, 2, -1};
+    for (size_t i = 0; i < 3; i++) {
+        EXPECT_EQ(out[i].c, i);
+        EXPECT_EQ(out[i].value, want[i]);
+    }
+    EXPECT_EQ(rtl.ext_reads, 6u);
+    EXPECT_EQ(rtl.m->cyc_busy, 2u * AKISIM_RTL_FNP_EVENT_CYCLES + AKISIM_RTL_FNP_OUTPUT_CYCLES);
+    EXPECT_GE(rtl.m->cyc_stall, 6u); /* at least one cycle per external read */
+}
+
+/* Configurations outside the RTL's coverage are refused with cfg_err, never computed
+ * wrongly: a Conv2D kernel k x k with more taps than CNP_EVENT_CYCLES_7 cycles (one tap per
+ * cycle; k is the smallest such size the 4-bit kernel fields allow). */
+TEST(RtlCnp, UnsupportedKernelRaisesCfgErr) {
+    uint32_t k = 8;
+    while (k <= 15 && k * k <= uint32_t(AKISIM_RTL_CNP_EVENT_CYCLES_7)) {
+        k++;
+    }
+    if (k > 15) {
+        GTEST_SKIP() << "the calibration gives every kernel enough cycles";
+    }
+    std::mt19937 rng(77);
+    Rig r;
+    npu_params in = npu_params_default(NPU_INPUT_DATA);
+    in.input_shape = {k, k, 1};
+    in.input_bits = 4;
+    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    npu_params p = npu_params_default(NPU_CONV2D);
+    p.kernel_x = p.kernel_y = k;
+    p.filters = 2;
+    p.activation = false;
+    p.output_bits = 32;
+    p.buffer_bits = 32;
+    ASSERT_TRUE(r.add(NPU_CONV2D, "conv", p)) << r.e.msg;
+    r.var(1, "weights", {k, k, 1, 2}, rand_vec(rng, 2 * k * k, -3, 3));
+    r.var(1, "bias", {2}, {0, 0});
+    r.var(1, "output_scale", {2}, {1, 1});
+    r.var(1, "output_shift", {2}, {0, 0});
+    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
+    ASSERT_TRUE(r.finish()) << r.e.msg;
+    Tally t;
+    run_np<Vcnp>(r, r.nps[1][0], {}, rng, t, false);
+}
+
+/* The test-only broken model (Vcnp_bug, AKISIM_RTL_BUG_ROUNDING) is really off by one: a
+ * Conv2D 1x1 potential 22 with output_shift 1 rounds to 11 (half bit 0), the broken model
+ * gives 12, while Vcnp gives 11. */
+TEST(RtlCnp, BrokenVariantIsOffByOne) {
+    Rig r;
+    npu_params in = npu_params_default(NPU_INPUT_DATA);
+    in.input_shape = {1, 1, 1};
+    in.input_bits = 8;
+    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    npu_params p = npu_params_default(NPU_CONV2D);
+    p.kernel_x = p.kernel_y = 1;
+    p.filters = 1;
+    p.activation = false;
+    p.output_bits = 32;
+    p.buffer_bits = 32;
+    ASSERT_TRUE(r.add(NPU_CONV2D, "conv", p)) << r.e.msg;
+    r.var(1, "weights", {1, 1, 1, 1}, {2});
+    r.var(1, "bias", {1}, {0});
+    r.var(1, "output_scale", {1}, {1});
+    r.var(1, "output_shift", {1}, {1});
+    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+    std::mt19937 rng(5);
+    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
+    ASSERT_TRUE(r.finish()) << r.e.msg;
+    auto run = [&](auto &rtl) {
+        replay(r.prog, r.nps[1][0].ident,
+               [&](bool s_, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
+                   rtl.write(s_, g, o, w, n);
+               });
+        EXPECT_TRUE(rtl.configure());
+        auto out = rtl.frame({{0, 0, 0, 11}}, false, false);
+        return out.size() == 1 ? out[0].value : -1;
+    };
+    RtlNp<Vcnp> good;
+    RtlNp<Vcnp_bug> bad;
+    EXPECT_EQ(run(good), 11);
+    EXPECT_EQ(run(bad), 12);
+}
+
+/* Zoo-sized layers (ds_cnn_kws: SeparableConvolutional 3x3 64 -> 64 on 25 x 5, global
+ * average pooling on the last; the input convolution 5x5 s2 on 49 x 10; the classifier),
+ * v1 4-bit weights, mapped on 1 to 3 column slices x 1 to 2 filter slices: outputs and busy
+ * cycles as in the random tests. */
+TEST(RtlZoo, DsCnnKwsSizedLayersMatchCModelAndCycles) {
+    std::mt19937 rng(404);
+    Tally tally;
+    struct L {
+        npu_layer_type t;
+        npu_shape in;
+        uint32_t k, s, filters;
+        npu_pool_type pool;
+    };
+    const L layers[] = {{NPU_SEPARABLE_CONVOLUTIONAL, {25, 5, 64}, 3, 1, 64, NPU_POOL_NONE},
+                        {NPU_SEPARABLE_CONVOLUTIONAL, {25, 5, 64}, 3, 1, 64, NPU_POOL_AVG},
+                        {NPU_INPUT_CONVOLUTIONAL, {49, 10, 1}, 5, 2, 64, NPU_POOL_NONE},
+                        {NPU_FULLY_CONNECTED, {1, 1, 64}, 1, 1, 12, NPU_POOL_NONE}};
+    for (const L &ly : layers) {
+        SCOPED_TRACE(npu_layer_type_name(ly.t));
+        Rig r;
+        bool image = ly.t == NPU_INPUT_CONVOLUTIONAL, dense = ly.t == NPU_FULLY_CONNECTED;
+        uint32_t l = 0;
+        if (!image) {
+            npu_params in = npu_params_default(NPU_INPUT_DATA);
+            in.input_shape = ly.in;
+            in.input_bits = 4;
+            ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+            l = 1;
+        }
+        npu_params p = npu_params_default(ly.t);
+        if (image) {
+            p.input_shape = ly.in;
+        }
+        p.filters = ly.filters;
+        p.activation = !dense;
+        p.act_bits = 4;
+        p.weights_bits = image ? 8 : 4;
+        if (!dense) {
+            p.kernel_x = p.kernel_y = ly.k;
+            p.stride_x = p.stride_y = ly.s;
+            p.padding = NPU_PAD_SAME;
+            p.pool_type = ly.pool;
+            p.pool_x = p.pool_y = p.pool_stride_x = p.pool_stride_y = -1;
+        }
+        ASSERT_TRUE(r.add(ly.t, "layer", p)) << r.e.msg;
+        uint32_t c = ly.in.c, nf = ly.filters, k = ly.k;
+        int lo = image ? -127 : -7, hi = image ? 127 : 7;
+        if (ly.t == NPU_SEPARABLE_CONVOLUTIONAL) {
+            r.var(l, "weights", {k, k, c, 1}, rand_vec(rng, k * k * c, lo, hi));
+            r.var(l, "weights_pw", {1, 1, c, nf}, rand_vec(rng, c * nf, lo, hi));
+        } else if (dense) {
+            r.var(l, "weights", {1, 1, c, nf}, rand_vec(rng, c * nf, lo, hi));
+        } else {
+            r.var(l, "weights", {k, k, c, nf}, rand_vec(rng, k * k * c * nf, lo, hi));
+        }
+        int scale = ly.pool == NPU_POOL_AVG ? 200000 : image ? 20000 : 2000;
+        r.var(l, "threshold", {nf}, rand_vec(rng, nf, 0, scale));
+        r.var(l, "act_step", {nf}, rand_vec(rng, nf, scale / 8, scale / 4));
+        ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
+        r.map_layer(rng, l, np_type(ly.t), dense ? 1u : uint32_t(rnd(rng, 1, 3)),
+                    uint32_t(rnd(rng, 1, 2)));
+        if (dense) {
+            for (auto &n : r.nps[l]) {
+                n.col_first = 0;
+                n.col_count = 1;
+            }
+        }
+        ASSERT_TRUE(r.finish()) << r.e.msg;
+        auto frames = random_frames(rng, r, l, 2);
+        for (const auto &nm : r.nps[l]) {
+            if (image) {
+                run_np<Vhrc>(r, nm, frames, rng, tally);
+            } else if (dense) {
+                run_np<Vfnp>(r, nm, frames, rng, tally);
+            } else {
+                run_np<Vcnp>(r, nm, frames, rng, tally);
+            }
+            ASSERT_FALSE(::testing::Test::HasFailure());
+        }
+    }
+    EXPECT_GT(tally.events_out, 0);
 }
 
 } // namespace

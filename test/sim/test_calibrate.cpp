@@ -2,11 +2,18 @@
  * test_calibrate: the calibration to published silicon (sim_calibrate.h, docs/fidelity.md).
  *
  * - The KWS cases of akida-facts.md section 6 (AKD1000 AllNps, AKD1500 Minimal and AllNps)
- *   land within 15 % of every published figure with the shipped default calibrations.
+ *   land within 15 % of every published cycle / programming / floor / mapping figure with
+ *   the shipped default calibrations.
  * - The bounded Nelder-Mead minimiser recovers known parameters of a synthetic problem whose
  *   "published" figures were generated from them (hand-made linear cost model, independent
  *   of the simulator), and keeps a search inside its bounds.
  * - Replay evaluation is deterministic and the relative error helper is hand-checked.
+ * - Every case of the table (AKD1000 and AKD1500, AkidaNet included) lands within 15 % with
+ *   the shipped defaults for cycles, program_clk, floor, NPs and passes; the energy figures
+ *   within 25 % (the 15 % energy goal is a disabled test: not met yet).
+ * - The NP cost formulas the fit acts on (npu_cost.h): hand-computed separable / convolution
+ *   cases and a randomized comparison with a naive int64 reference written here; the NP
+ *   cost fields of the shipped akd1000 / akd1500 sets are whole numbers (RTL contract).
  * - `akisim calibrate --case kws --json` prints JSON that parses and holds every figure;
  *   bad options exit 2.
  */
@@ -25,9 +32,18 @@
 
 #include <sys/wait.h>
 
+#include "mesh/mesh_calib.h"
+#include "npu/npu_cost.h"
 #include "sim_calibrate.h"
 
 namespace {
+
+/* Figures the shipped defaults hold within 15 % (docs/fidelity.md): cycles, programming,
+ * floor and the mapping figures. The energy figures (total_mw, dynamic_mj) are at most
+ * ~22 % off and are checked by the disabled EnergyWithinFifteenPercent. */
+bool timing_figure(int f) {
+    return f != SIM_CAL_TOTAL_MW && f != SIM_CAL_DYNAMIC_MJ;
+}
 
 std::vector<sim_cal_case> kws_cases() {
     size_t n = 0;
@@ -65,7 +81,7 @@ TEST(Calibrate, RelativeErrorByHand) {
     EXPECT_DOUBLE_EQ(sim_cal_rel_error(0.0, 123.0), 0.0); /* not published */
 }
 
-TEST(Calibrate, DISABLED_KwsWithinFifteenPercent) {
+TEST(Calibrate, KwsWithinFifteenPercent) {
     std::vector<sim_cal_case> cases = kws_cases();
     ASSERT_EQ(cases.size(), 3u);
     npu_err err{};
@@ -81,7 +97,7 @@ TEST(Calibrate, DISABLED_KwsWithinFifteenPercent) {
         for (int f = 0; f < SIM_CAL_N_FIGS; f++) {
             EXPECT_EQ(r.sim[f], r2.sim[f]) << "replay is deterministic";
             const double pub = cases[i].published[f];
-            if (pub == 0.0)
+            if (pub == 0.0 || !timing_figure(f))
                 continue;
             EXPECT_LE(std::fabs(r.sim[f] / pub - 1.0), 0.15)
                 << cases[i].id << " " << sim_cal_fig_name(sim_cal_fig(f)) << ": published " << pub
@@ -89,6 +105,136 @@ TEST(Calibrate, DISABLED_KwsWithinFifteenPercent) {
         }
     }
     sim_cal_session_free(s);
+}
+
+/* Every case of akida-facts.md section 6 with the shipped defaults (builds the AkidaNet models
+ * too: a few seconds in Release); `energy` selects the energy figures instead of the others. */
+void all_cases_within(bool energy, double tol) {
+    size_t n = 0;
+    const sim_cal_case *all = sim_cal_cases(&n);
+    npu_err err{};
+    sim_cal_session *s = nullptr;
+    ASSERT_EQ(sim_cal_session_new(all, n, 1, nullptr, &s, &err), NPU_OK) << err.msg;
+    for (size_t i = 0; i < n; i++) {
+        mesh_calib c{};
+        ASSERT_EQ(mesh_calib_preset(all[i].device, &c, &err), NPU_OK) << err.msg;
+        sim_cal_result r{};
+        ASSERT_EQ(sim_cal_eval(s, i, &c, &r, &err), NPU_OK) << err.msg;
+        for (int f = 0; f < SIM_CAL_N_FIGS; f++) {
+            const double pub = all[i].published[f];
+            if (pub == 0.0 || timing_figure(f) == energy)
+                continue;
+            EXPECT_LE(std::fabs(r.sim[f] / pub - 1.0), tol)
+                << all[i].id << " " << sim_cal_fig_name(sim_cal_fig(f)) << ": published " << pub
+                << ", simulated " << r.sim[f];
+        }
+    }
+    sim_cal_session_free(s);
+}
+
+/* Cycles (inference_clk, program_clk), floor, NPs and passes of every case within 15 %. */
+TEST(Calibrate, AllCyclesWithinFifteenPercent) {
+    all_cases_within(false, 0.15);
+}
+
+/* The energy figures are not within 15 % yet (max ~22 %, docs/fidelity.md): they stay within
+ * 25 % (enabled), and the 15 % goal is the disabled test below. */
+TEST(Calibrate, AllEnergyWithinTwentyFivePercent) {
+    all_cases_within(true, 0.25);
+}
+
+TEST(Calibrate, DISABLED_AllEnergyWithinFifteenPercent) {
+    all_cases_within(true, 0.15);
+}
+
+/* The NP cost fields are whole cycles / lanes / MACs per cycle in the shipped AKD sets: the
+ * RTL blocks implement them (rtl/, docs/rtl.md). */
+TEST(Calibrate, ShippedNpCostFieldsAreWholeNumbers) {
+    for (const char *dev : {"akd1000", "akd1500"}) {
+        mesh_calib c{};
+        npu_err err{};
+        ASSERT_EQ(mesh_calib_preset(dev, &c, &err), NPU_OK) << err.msg;
+        const npu_cost_params &p = c.np;
+        std::vector<double> v = {
+            p.cnp_event_overhead,        p.cnp_output_cycles,    p.hrc_macs_per_cycle,
+            p.hrc_output_cycles,         p.fnp_event_cycles,     p.fnp_output_cycles,
+            p.cnp_pw_channels_per_cycle, p.cnp_sep_event_cycles, p.cnp_sep_channels_per_cycle};
+        for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++)
+            v.push_back(p.cnp_event_cycles[k]);
+        for (size_t i = 0; i < v.size(); i++)
+            EXPECT_EQ(v[i], std::floor(v[i])) << dev << " field " << i;
+        EXPECT_GE(p.cnp_event_overhead, 1.0) << dev; /* no free events */
+    }
+}
+
+npu_np_config sep_config(uint32_t in_c, uint32_t filters) {
+    npu_np_config c{};
+    c.kind = NPU_NP_CNP;
+    c.layer = NPU_SEPARABLE_CONVOLUTIONAL;
+    c.in = {25, 5, in_c};
+    c.kx = c.ky = 3;
+    c.sx = c.sy = 1;
+    c.filter_count = filters;
+    return c;
+}
+
+npu_cost_params hand_params() {
+    npu_cost_params p{};
+    for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++)
+        p.cnp_event_cycles[k] = 3.0 * k * k;
+    p.cnp_event_overhead = 2;
+    p.cnp_filter_lanes = 8;
+    p.cnp_sep_event_cycles = 1;
+    p.cnp_sep_channels_per_cycle = 32;
+    return p;
+}
+
+/* By hand: 64 input channels, 10 filters -> G = 2 groups; per event 2 + 2 x (1 + 64 / 32)
+ * = 8 cycles; 100 events = 800. 64 filters -> G = 8: 2 + 8 x 3 = 26 per event. */
+TEST(CalibrateCost, SeparableEventCostByHand) {
+    npu_cost_params p = hand_params();
+    npu_np_config c = sep_config(64, 10);
+    EXPECT_EQ(npu_cost_cnp_events(&c, &p, 100), 800u);
+    c.filter_count = 64;
+    EXPECT_EQ(npu_cost_cnp_events(&c, &p, 100), 2600u);
+    p.cnp_sep_channels_per_cycle = 0; /* term off: 2 + 8 x 1 = 10 per event */
+    EXPECT_EQ(npu_cost_cnp_events(&c, &p, 3), 30u);
+    /* a standard convolution ignores the separable fields: 2 + 27 x 8 = 218 per event */
+    c.layer = NPU_CONVOLUTIONAL;
+    EXPECT_EQ(npu_cost_cnp_events(&c, &p, 1), 218u);
+    c.depthwise = true; /* depthwise: one group, 2 + 27 */
+    c.layer = NPU_DEPTHWISE_CONV2D;
+    EXPECT_EQ(npu_cost_cnp_events(&c, &p, 1), 29u);
+}
+
+/* Randomized: the formula equals a naive reference in exact rational arithmetic (int64,
+ * parameters whole numbers, channel rate dividing into a common denominator). */
+TEST(CalibrateCost, SeparableEventCostMatchesNaiveReference) {
+    uint64_t seed = 12345;
+    auto rnd = [&seed](uint64_t m) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return (seed >> 33) % m;
+    };
+    for (int it = 0; it < 2000; it++) {
+        npu_cost_params p{};
+        p.cnp_event_overhead = double(1 + rnd(8));
+        p.cnp_filter_lanes = uint32_t(1 + rnd(16));
+        p.cnp_sep_event_cycles = double(1 + rnd(6));
+        const int64_t rate = int64_t(1 + rnd(256));
+        p.cnp_sep_channels_per_cycle = double(rate);
+        npu_np_config c = sep_config(uint32_t(1 + rnd(512)), uint32_t(1 + rnd(300)));
+        const int64_t n = int64_t(rnd(5000));
+        const int64_t g = (int64_t(c.filter_count) + p.cnp_filter_lanes - 1) / p.cnp_filter_lanes;
+        /* cycles = n * (o + g * (s + C / rate)) = (n * (o + g * s) * rate + n * g * C) / rate */
+        const int64_t num =
+            n * (int64_t(p.cnp_event_overhead) + g * int64_t(p.cnp_sep_event_cycles)) * rate +
+            n * g * int64_t(c.in.c);
+        const int64_t want = (num + rate - 1) / rate; /* ceil */
+        const uint64_t got = npu_cost_cnp_events(&c, &p, uint64_t(n));
+        /* the formula computes in double: allow the one-cycle slack of a rounding at an exact
+         * integer boundary */
+        EXPECT_LE(std::llabs(int64_t(got) - want), 1) << "iteration " << it;
+    }
 }
 
 TEST(Calibrate, EvalRejectsBadCaseIndex) {

@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define CMP_PROGRAM_MAGIC "AKSP"            /* first 4 bytes of every program */
-#define CMP_PROGRAM_FORMAT_VERSION 1u       /* format version this akisim writes and reads */
+#define CMP_PROGRAM_FORMAT_VERSION 2u       /* format version this akisim writes and reads */
 #define CMP_PROGRAM_HEADER_BYTES 128u       /* fixed header size */
 #define CMP_PROGRAM_SEQUENCE_BYTES 180u     /* one sequence-table entry */
 #define CMP_PROGRAM_PASS_BYTES 12u          /* one pass-table entry */
@@ -100,10 +100,19 @@ typedef struct cmp_program cmp_program; /* opaque */
  * hardware layer's NPs get a register track and their SRAM tracks (weights, thresholds or
  * scales, input shifts); FNP2 weights go to the external image. Fails with NPU_ERR_INPUT
  * naming the layer / NP / field when something cannot be encoded (value beyond its field,
- * unsupported layer or NP type, too many destinations). */
+ * unsupported layer or NP type, a routing table beyond the register map's DEST entries —
+ * which cmp_map already refuses). */
 npu_status cmp_program_build(const npu_model *model, const cmp_mapped *mm, const mesh_desc *mesh,
                              cmp_program **out, npu_err *err);
 void cmp_program_free(cmp_program *p);
+/* Builds the program of mm and replaces the mapper's size estimates with encoded sizes, the
+ * one computation `akisim map` and `akisim summary --mesh` share: mm->program_bytes = the
+ * encoded size of the whole program; each hardware sequence's program_bytes = the encoded
+ * size of a program holding that sequence alone (the vendor's per-sequence program);
+ * program_estimated = false. All or nothing: on failure the estimates stay and the build
+ * error is returned. When out is not NULL it receives the whole program (caller frees). */
+npu_status cmp_program_measure(const npu_model *model, cmp_mapped *mm, const mesh_desc *mesh,
+                               cmp_program **out, npu_err *err);
 
 /* Encoded size in bytes. */
 size_t cmp_program_encoded_size(const cmp_program *p);

@@ -67,6 +67,7 @@ typedef struct mesh_calib {
     double power_sample_us; /* power meter sampling interval, us */
     uint64_t max_cycles;    /* a run stops with an error beyond this many cycles */
     uint64_t max_events;    /* a run stops with an error beyond this many events */
+    double e_np_cycle_pj;   /* per powered NP and cycle of its running sequence (clock), pJ */
 } mesh_calib;
 
 /* Loads the default calibration of a mesh (by preset name, or the generic v1/v2 set for

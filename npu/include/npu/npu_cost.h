@@ -24,18 +24,24 @@ typedef struct npu_cost_params {
     double cnp_event_cycles[NPU_COST_MAX_KERNEL + 1]; /* CNP cycles per input event per filter
                                                           group, by kernel size (index k) */
     double cnp_event_overhead;                        /* CNP fixed cycles per input event */
-    uint32_t cnp_filter_lanes;        /* CNP filters updated in parallel (one filter group) */
-    double cnp_output_cycles;         /* CNP cycles per output position per filter group
-                                         (activation, pooling, event emission) */
-    double hrc_macs_per_cycle;        /* HRC dense multiply-accumulates per cycle */
-    double hrc_output_cycles;         /* HRC cycles per output position per filter group */
-    uint32_t hrc_filter_lanes;        /* HRC filters per group */
-    double fnp_event_cycles;          /* FNP cycles per input event per unit group */
-    uint32_t fnp_unit_lanes;          /* FNP units updated in parallel */
-    double fnp_output_cycles;         /* FNP cycles per output unit group */
-    double cnp_pw_channels_per_cycle; /* SeparableConvolutional pointwise stage: input
-                                         channels accumulated per cycle per filter group
-                                         (0 counts as 1) */
+    uint32_t cnp_filter_lanes;         /* CNP filters updated in parallel (one filter group) */
+    double cnp_output_cycles;          /* CNP cycles per output position per filter group
+                                          (activation, pooling, event emission) */
+    double hrc_macs_per_cycle;         /* HRC dense multiply-accumulates per cycle */
+    double hrc_output_cycles;          /* HRC cycles per output position per filter group */
+    uint32_t hrc_filter_lanes;         /* HRC filters per group */
+    double fnp_event_cycles;           /* FNP cycles per input event per unit group */
+    uint32_t fnp_unit_lanes;           /* FNP units updated in parallel */
+    double fnp_output_cycles;          /* FNP cycles per output unit group */
+    double cnp_pw_channels_per_cycle;  /* SeparableConvolutional pointwise stage: input
+                                          channels accumulated per cycle per filter group
+                                          (0 counts as 1) */
+    double cnp_sep_event_cycles;       /* SeparableConvolutional: cycles per input event per
+                                          filter group (fused depthwise x pointwise update) */
+    double cnp_sep_channels_per_cycle; /* SeparableConvolutional: input channels of the
+                                          pointwise weight row streamed per cycle per filter
+                                          group and input event (> 0 in a calibration;
+                                          0 here drops the term) */
 } npu_cost_params;
 
 /* Per-NP cycle formulas (docs/timing-model.md, "NP formulas"). Every result is an integer
@@ -47,9 +53,12 @@ typedef struct npu_cost_params {
 uint64_t npu_cost_filter_groups(const npu_np_config *cfg, const npu_cost_params *p);
 
 /* CNP: cycles to integrate n input events:
- * ceil(n * (cnp_event_overhead + cnp_event_cycles[k] * G)), G = filter groups for
- * Convolutional / Conv2D / Conv2DTranspose and SeparableConvolutional (v1 fused depthwise x
- * pointwise integration per filter group); G = 1 for DepthwiseConv2D(Transpose). */
+ *   Convolutional / Conv2D / Conv2DTranspose: ceil(n * (cnp_event_overhead +
+ *     cnp_event_cycles[k] * G)), G = filter groups;
+ *   DepthwiseConv2D(Transpose): the same with G = 1;
+ *   SeparableConvolutional (v1 fused depthwise x pointwise): ceil(n * (cnp_event_overhead +
+ *     G * (cnp_sep_event_cycles + in.c / cnp_sep_channels_per_cycle))), the last term 0 when
+ *     the rate is 0. */
 uint64_t npu_cost_cnp_events(const npu_np_config *cfg, const npu_cost_params *p, uint64_t n);
 
 /* HRC: cycles to process input line x (one input column, all rows and channels):

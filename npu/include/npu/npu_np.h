@@ -50,6 +50,11 @@ typedef struct npu_event_buf {
     size_t cap;    /* allocated */
 } npu_event_buf;
 
+/* Routing-table capacity of a decoded NP: each of the register map's DEST_* entries
+ * (NPU_RM_MAX_DESTINATIONS, 32) multicasts to up to 4 NP slots of one node and is expanded into
+ * one dest[] element per slot (docs/register-map.md, DEST_IDENT.SLOTS). */
+#define NPU_NP_MAX_DEST 128
+
 /* The decoded configuration of an NP, readable by the engine for routing and costs. */
 typedef struct npu_np_config {
     npu_np_kind kind;         /* block kind */
@@ -75,13 +80,13 @@ typedef struct npu_np_config {
     uint32_t out_bits;        /* output bits (32 = potentials) */
     uint64_t weight_bytes;    /* bytes of weights this NP holds (or reads from external memory) */
     bool external_weights;    /* FNP2: weights read from external memory per event */
-    uint32_t n_dest;          /* destinations of output events */
+    uint32_t n_dest;          /* destinations of output events (DEST entries expanded) */
     struct {
         uint8_t col, row, id;  /* destination NP ident */
         bool dma;              /* output leaves the mesh through the event DMA */
         uint32_t filter_first, filter_count; /* output channels sent there */
         uint32_t col_first, col_count;       /* output columns sent there */
-    } dest[32];               /* routing table (DEST_* registers) */
+    } dest[NPU_NP_MAX_DEST];  /* routing table: DEST_* entries, one element per NP slot */
     /* Added by the NP models (H10), derived at configure time (docs/timing-model.md,
      * "NP formulas", ownership rule): */
     npu_shape conv;            /* convolution output dims before pooling (dense: 1 x 1 x units) */

@@ -36,6 +36,11 @@ extern "C" {
 
 #define SIM_POINT_SCHEMA "akisim-point/1" /* "schema" of a point JSON */
 
+/* Digest of a functional record kept by the built-in estimator between the points that
+ * share it (sim_estimate.h); opaque here. */
+typedef struct sim_estimate_prep sim_estimate_prep;
+void sim_estimate_prep_free(sim_estimate_prep *p);
+
 /* What an estimator receives for one point (everything borrowed). */
 typedef struct sim_estimate_in {
     const sim_scenario *scenario; /* the scenario */
@@ -45,8 +50,12 @@ typedef struct sim_estimate_in {
     const mesh_calib *calib;      /* its default calibration */
     mesh_clock_mode clock;        /* the point's clock mode */
     const cmp_mapped *mapped;     /* the point's mapping */
-    const cmp_program *program;   /* the program built from it */
+    const cmp_program *program;   /* the program built from it; NULL when not built (the
+                                     sweep builds none for estimate points) */
     const sim_record *record;     /* functional record of the point's model, input and batch */
+    sim_estimate_prep **prep;     /* NULL, or the caller's cache slot of the record's digest
+                                     (*prep NULL until the estimator fills it; the caller frees
+                                     it with sim_estimate_prep_free) */
 } sim_estimate_in;
 
 /* The analytical ("estimate" fidelity) model: fills *out as sim_device_replay would fill the
@@ -73,6 +82,8 @@ typedef struct sim_sweep_opts {
     sim_sweep_estimator estimator; /* analytical model (estimate fidelity); NULL = none */
     FILE *log;                     /* progress stream (NULL: none) */
     sim_sweep_progress progress;   /* progress display */
+    unsigned check_every;          /* estimate fidelity: points whose index is a multiple of it
+                                      also run exact and carry "estimate_error" (0 = none) */
 } sim_sweep_opts;
 
 typedef struct sim_sweep_summary {
