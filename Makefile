@@ -38,6 +38,7 @@ bench: build
 	@$(BUILD)/bench/akisim-bench-mapper
 	@$(BUILD)/bench/akisim-bench-engine
 	@$(BUILD)/bench/akisim-bench-sweep
+	@if [ -x $(BUILD)/bench/akisim-bench-rtl ]; then $(BUILD)/bench/akisim-bench-rtl; fi
 
 format:
 	@find npu mesh compiler sim test bench rtl -name '*.[ch]' -o -name '*.cpp' | xargs clang-format -i

@@ -16,8 +16,8 @@
  *  - error: per point relative error of the estimate's cycles and energy against exact
  *    (max and mean over the 200 points).
  *
- * Usage: akisim-bench-sweep [--runs N] [--exact-runs N (0: estimate only)] [--points N]. No assertion on time;
- * exit status 1 only when a step fails.
+ * Usage: akisim-bench-sweep [--runs N] [--exact-runs N (0: estimate only)] [--points N].
+ * No assertion on time; exit status 1 only when a step fails.
  */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L

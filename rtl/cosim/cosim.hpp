@@ -70,10 +70,11 @@ npu_cost_params rtl_params();
 void check_random(const RtlFactory &f, cosim_block b, uint64_t vectors, uint64_t seed,
                   const std::string &vcd_dir, cosim_row *row);
 void check_router(uint64_t vectors, uint64_t seed, cosim_row *row);
-/* The layers of a zoo model (name, v1 / v2, alpha, input size) mapped on akd1000: one row
- * per block kind present; frames random inputs. Returns rows appended. */
+/* The layers of a zoo model (name, v1 / v2, alpha, input size, classes; 0 = defaults)
+ * mapped on akd1000 (v1) or gen:cnp=64,fnp=8,v2: one row per block kind present; frames
+ * random inputs. Appends rows. */
 npu_status check_zoo(const RtlFactory &f, const char *name, int version, double alpha,
-                     uint32_t input_size, uint32_t frames, uint64_t seed,
+                     uint32_t input_size, uint32_t classes, uint32_t frames, uint64_t seed,
                      const std::string &vcd_dir, std::vector<cosim_row> *rows, npu_err *err);
 
 } // namespace cosim

@@ -93,6 +93,7 @@ npu_status a_write_sram(void *np, uint32_t region, uint32_t offset, const uint32
 
 void a_attach_external(void *np, const uint8_t *ext, size_t n) {
     as(np)->chk->attach_external(ext, n);
+    as(np)->rtl->attach_external(ext, n);
 }
 
 npu_status a_configure(void *np, npu_err *err) {

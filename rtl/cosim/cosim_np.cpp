@@ -29,6 +29,7 @@ std::string replay_vcd(const RtlFactory &f, const NpCase &c, uint64_t fail, uint
     if (!rtl) {
         return "";
     }
+    rtl->attach_external(c.ext, c.ext_n);
     for (const auto &w : c.writes) {
         rtl->write(w.sram, w.region, w.offset, w.words.data(), w.words.size());
     }
@@ -110,6 +111,7 @@ NpResult check_np(const RtlFactory &f, const NpCase &c, const npu_cost_params &p
         r.covered = false;
         return r;
     }
+    rtl->attach_external(c.ext, c.ext_n);
     for (const auto &w : c.writes) {
         rtl->write(w.sram, w.region, w.offset, w.words.data(), w.words.size());
     }

@@ -4,7 +4,8 @@
  * A configuration is a real one-layer model (InputData + one layer of the block's kinds)
  * with random geometry (input 2..11 x 2..7 x 1..5, kernel 1..4, stride 1..2, same / valid
  * padding, none / max / global-average pooling), random bits and v1 / v2 variables, mapped
- * by hand on one to four NPs (random input-column and filter slices) and compiled with
+ * by hand on one to four NPs (random input-column and filter slices; dense layers on FNP2
+ * with external weights or FNP3 at random) and compiled with
  * cmp_program_build, exactly as a real program. Every NP slice gets kFrames random input
  * frames (random density) with random input gaps and output back-pressure; each frame is one
  * vector (check_np). The constraints are those of the RTL's covered kinds (docs/rtl.md).
@@ -325,7 +326,7 @@ void check_random(const RtlFactory &f, cosim_block b, uint64_t vectors, uint64_t
     snprintf(row->source, sizeof row->source, "%s", "random");
     snprintf(row->block, sizeof row->block, "%s", block_name(b));
     std::vector<npu_layer_type> types;
-    mesh_np_type mt = MESH_NP_CNP1;
+    mesh_np_type mt = MESH_NP_CNP1; /* dense: chosen per case */
     npu_np_kind kind = NPU_NP_CNP;
     if (b == COSIM_CNP) {
         types = {NPU_CONVOLUTIONAL, NPU_CONV2D, NPU_DEPTHWISE_CONV2D};
@@ -348,7 +349,9 @@ void check_random(const RtlFactory &f, cosim_block b, uint64_t vectors, uint64_t
             continue;
         }
         bool dense = kind == NPU_NP_FNP;
-        r.map_layer(rng, l, mt, dense ? 1u : uint32_t(rnd(rng, 1, 2)), uint32_t(rnd(rng, 1, 2)));
+        /* dense layers: FNP2 (external weights) or FNP3 at random */
+        mesh_np_type t_np = dense ? (rnd(rng, 0, 1) ? MESH_NP_FNP2 : MESH_NP_FNP3) : mt;
+        r.map_layer(rng, l, t_np, dense ? 1u : uint32_t(rnd(rng, 1, 2)), uint32_t(rnd(rng, 1, 2)));
         if (dense) {
             for (auto &n : r.nps[l]) {
                 n.col_first = 0;
@@ -359,12 +362,16 @@ void check_random(const RtlFactory &f, cosim_block b, uint64_t vectors, uint64_t
             continue; /* a draw the compiler refuses (field range): not a vector */
         }
         auto frames = random_frames(rng, r, kind == NPU_NP_HRC, kFrames);
+        size_t ext_n = 0;
+        const uint8_t *ext = cmp_program_ext(r.prog, &ext_n);
         for (const auto &nm : r.nps[l]) {
             NpCase c;
             c.kind = kind;
             c.layer = l;
             c.ident = nm.ident;
             c.writes = writes_of(r.prog, 0, nm.ident);
+            c.ext = ext;
+            c.ext_n = ext_n;
             c.frames = frames;
             c.stim.seed = rng();
             c.stim.gaps = rnd(rng, 0, 1);

@@ -19,10 +19,13 @@
 #define COSIM_RTL_HPP
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cosim_checker.hpp"
@@ -57,6 +60,11 @@ class RtlNp {
     /* Clock cycles since reset; cyc_busy of the last frame. */
     virtual uint64_t cycles() const = 0;
     virtual uint64_t busy() const = 0;
+    /* FNP2: the external-memory image served on the ext_rd / ext_rsp port (borrowed). */
+    virtual void attach_external(const uint8_t *ext, size_t n) {
+        (void)ext;
+        (void)n;
+    }
     /* Traces cycles [from, to] (absolute) into path. Call before the cycles run. */
     virtual void trace_window(const std::string &path, uint64_t from, uint64_t to) = 0;
     /* Observer of the observable events (borrowed; nullptr: none). */
@@ -86,7 +94,16 @@ class RtlNp {
 /* Makes a driver for a block kind (nullptr: no RTL for this kind). */
 using RtlFactory = std::function<std::unique_ptr<RtlNp>(npu_np_kind kind, const Stim &stim)>;
 
-/* The driver of Verilated model M (ports of rtl/src/np_core.v). */
+/* Whether model M has the FNP2 external-memory port (Vfnp). */
+template <class T, class = void>
+struct HasExt : std::false_type {};
+template <class T>
+struct HasExt<T, std::void_t<decltype(std::declval<T &>().ext_rd_valid)>> : std::true_type {};
+
+/* The driver of Verilated model M (ports of rtl/src/np_core.v, docs/rtl.md "Ports"). The
+ * external memory of an FNP2 is modelled as in test_rtl_np: requests accepted when ready
+ * (random with stim.gaps, else always), answered in order 1 to 3 cycles later (random with
+ * stim.gaps, else 1), the little-endian word of the attached image. */
 template <class M>
 class RtlNpT final : public RtlNp {
   public:
@@ -191,6 +208,10 @@ class RtlNpT final : public RtlNp {
     uint64_t busy() const override {
         return uint64_t(m_->cyc_busy);
     }
+    void attach_external(const uint8_t *ext, size_t n) override {
+        ext_ = ext;
+        ext_n_ = n;
+    }
     void trace_window(const std::string &path, uint64_t from, uint64_t to) override {
         trace_path_ = path;
         trace_from_ = from;
@@ -226,8 +247,24 @@ class RtlNpT final : public RtlNp {
             m_->trace(vcd_.get(), 99);
             vcd_->open(trace_path_.c_str());
         }
+        bool req = false, rsp = false;
+        uint32_t addr = 0;
         m_->clk = 0;
+        if constexpr (HasExt<M>::value) {
+            m_->ext_rd_ready = stim_.gaps ? rnd(3) != 0 : 1;
+            m_->ext_rsp_valid = !ext_q_.empty() && ext_q_.front().second == 0;
+            uint32_t a = ext_q_.empty() ? 0 : ext_q_.front().first;
+            m_->ext_rsp_data = ext_ && size_t(a) + 4 <= ext_n_
+                                   ? uint32_t(ext_[a]) | uint32_t(ext_[a + 1]) << 8 |
+                                         uint32_t(ext_[a + 2]) << 16 | uint32_t(ext_[a + 3]) << 24
+                                   : 0xdeadbeefu;
+        }
         m_->eval();
+        if constexpr (HasExt<M>::value) {
+            req = m_->ext_rd_valid && m_->ext_rd_ready;
+            rsp = m_->ext_rsp_valid;
+            addr = m_->ext_rd_addr;
+        }
         if (vcd_) {
             vcd_->dump(2 * cycles_);
         }
@@ -237,6 +274,17 @@ class RtlNpT final : public RtlNp {
             vcd_->dump(2 * cycles_ + 1);
         }
         cycles_++;
+        if constexpr (HasExt<M>::value) {
+            if (rsp) {
+                ext_q_.pop_front();
+            }
+            for (auto &q : ext_q_) {
+                q.second = q.second > 0 ? q.second - 1 : 0;
+            }
+            if (req) {
+                ext_q_.push_back({addr, stim_.gaps ? rnd(3) : 0});
+            }
+        }
         if (vcd_ && cycles_ > trace_to_) {
             close_trace();
         }
@@ -257,6 +305,9 @@ class RtlNpT final : public RtlNp {
     std::unique_ptr<VerilatedVcdC> vcd_;
     std::string trace_path_;
     uint64_t trace_from_ = 0, trace_to_ = 0;
+    const uint8_t *ext_ = nullptr;               /* FNP2 external image */
+    size_t ext_n_ = 0;                           /* its bytes */
+    std::deque<std::pair<uint32_t, int>> ext_q_; /* accepted reads: address, cycles left */
 };
 
 /* The factory of the shipped blocks (Vcnp, Vfnp, Vhrc). */

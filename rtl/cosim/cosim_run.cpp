@@ -1,8 +1,9 @@
 /*
  * cosim_run: cosim_check_run(), the C entry point of `akisim rtl-check`: the random vectors
  * of each chosen block, then (with zoo) the layers of ds_cnn_kws (Akida 2.0 layers, and
- * 1.0 layers: SeparableConvolutional) and of a reduced AkidaNet (alpha 0.25, 32 x 32, both
- * versions) mapped on akd1000. It stops at the first mismatch.
+ * 1.0 layers: SeparableConvolutional) and of a reduced AkidaNet (alpha 0.25, 32 x 32, 10
+ * classes, both versions) mapped on akd1000 (1.0) or gen:cnp=64,fnp=8,v2 (2.0). It stops at the
+ * first mismatch.
  */
 #include <cstdio>
 #include <cstring>
@@ -17,13 +18,14 @@ struct ZooCase {
     int version;
     double alpha;
     uint32_t input_size;
+    uint32_t classes;
 };
 
 const ZooCase kZoo[] = {
-    {"ds_cnn_kws", 2, 1.0, 0},
-    {"ds_cnn_kws", 1, 1.0, 0},
-    {"akidanet", 2, 0.25, 32},
-    {"akidanet", 1, 0.25, 32},
+    {"ds_cnn_kws", 2, 1.0, 0, 0},
+    {"ds_cnn_kws", 1, 1.0, 0, 0},
+    {"akidanet", 2, 0.25, 32, 10},
+    {"akidanet", 1, 0.25, 32, 10},
 };
 
 bool any_mismatch(const cosim_report *rep) {
@@ -71,7 +73,7 @@ extern "C" npu_status cosim_check_run(const cosim_check_opts *o, cosim_report *r
         }
         std::vector<cosim_row> rows;
         npu_status st =
-            cosim::check_zoo(f, z.name, z.version, z.alpha, z.input_size,
+            cosim::check_zoo(f, z.name, z.version, z.alpha, z.input_size, z.classes,
                              o->zoo_frames ? o->zoo_frames : 1, o->seed, vcd, &rows, err);
         if (st != NPU_OK) {
             return st;

@@ -103,7 +103,7 @@ cosim_row *row_of(std::vector<cosim_row> *rows, size_t first, const std::string 
 } // namespace
 
 npu_status check_zoo(const RtlFactory &f, const char *name, int version, double alpha,
-                     uint32_t input_size, uint32_t frames, uint64_t seed,
+                     uint32_t input_size, uint32_t classes, uint32_t frames, uint64_t seed,
                      const std::string &vcd_dir, std::vector<cosim_row> *rows, npu_err *err) {
     ZooRig z;
     cmp_zoo_opts o;
@@ -111,6 +111,7 @@ npu_status check_zoo(const RtlFactory &f, const char *name, int version, double 
     o.version = version;
     o.alpha = alpha;
     o.input_size = input_size;
+    o.classes = classes;
     o.seed = seed;
     npu_status st = cmp_zoo_build(name, &o, &z.m, err);
     st = st ? st : mesh_load(version == 1 ? "akd1000" : "gen:cnp=64,fnp=8,v2", &z.mesh, err);
@@ -122,7 +123,8 @@ npu_status check_zoo(const RtlFactory &f, const char *name, int version, double 
     }
     char src[48];
     if (input_size) {
-        snprintf(src, sizeof src, "%s v%d a%.2g i%u", name, version, alpha, input_size);
+        snprintf(src, sizeof src, "%s v%d a%.2g i%u c%u", name, version, alpha, input_size,
+                 classes);
     } else {
         snprintf(src, sizeof src, "%s v%d", name, version);
     }

@@ -3,7 +3,8 @@
  * [--vcd DIR] [--no-zoo] [--frames N] [--json]` — cross-checks the Verilated RTL blocks
  * (rtl/) against the C models in lockstep (rtl/cosim, docs/rtl.md "Cross-check"):
  * randomized constrained configurations and event streams per block, then every NP of the
- * zoo models ds_cnn_kws and a reduced AkidaNet (1.0 and 2.0 layers) mapped on akd1000. It
+ * zoo models ds_cnn_kws and a reduced AkidaNet (1.0 layers on akd1000, 2.0 layers on
+ * gen:cnp=64,fnp=8,v2). It
  * prints per (source, block) the vectors, mismatches, C cycles, RTL cycles and the cycle
  * error, and stops at the first mismatch, printing its layer, NP, frame, event index,
  * expected and actual values (and the VCD written with --vcd).
@@ -28,7 +29,8 @@ static const char RTL_CHECK_HELP[] =
     "event (value and order) and the busy cycles with the npu_cost formulas (router: flits\n"
     "and the NoC model latency). A vector is one input frame of one configured NP slice\n"
     "(router: one packet). Sources: random one-layer programs per block, then every NP of\n"
-    "ds_cnn_kws and AkidaNet 0.25/32 (Akida 1.0 and 2.0 layers) mapped on akd1000.\n"
+    "ds_cnn_kws and AkidaNet 0.25/32/10 classes (Akida 1.0 layers on akd1000, 2.0 layers\n"
+    "on gen:cnp=64,fnp=8,v2).\n"
     "Stops at the first mismatch.\n\n"
     "options:\n"
     "  --block B      cnp, fnp, hrc, router or all (default all; repeatable)\n"

@@ -69,6 +69,7 @@ typedef struct enp {
     npu_np_counters cnt;        /* activity */
     double busy;                /* cycles served */
     double t_first, t_last;     /* first start, last end */
+    double t_free;              /* end of its last served line (run scratch) */
     bool ran;                   /* t_first set */
     double *arr;                /* [Fl][L] arrival of the line's last packet (run scratch) */
 } enp;
@@ -93,6 +94,7 @@ typedef struct ectx {
     uint32_t n_passes;          /* global passes */
     double dyn_pj;              /* dynamic energy so far */
     double out_free, ext_free;  /* output DMA, external memory channel */
+    double dma_free;            /* input DMA of the current pass */
     sim_noc noc;                /* NoC links and ports (sim_noc.c) */
     est_pkt *pk;                /* packets of the current layer group */
     size_t n_pk, cap_pk;        /* used, allocated */
@@ -678,16 +680,16 @@ static int out_cmp(const void *a, const void *b) {
     return p->head < q->head ? -1 : (p->head > q->head);
 }
 
-/* Input DMA of frames [0, F) of a pass (record frames rf0 + f) from t0. */
-static npu_status pass_dma(ectx *x, uint32_t pass, uint32_t F, uint32_t rf0, double t0) {
+/* Input DMA of local frame f of a pass (record frame rf0 + f), after the previous frames'. */
+static npu_status pass_dma(ectx *x, uint32_t pass, uint32_t f, uint32_t rf0) {
     const sim_estimate_prep *p = x->p;
-    double free_t = t0;
+    double free_t = x->dma_free;
     uint32_t eb = x->c->event_bytes;
     npu_status seg = pkt_segment(x);
     if (seg != NPU_OK) {
         return seg;
     }
-    for (uint32_t f = 0; f < F; f++) {
+    {
         uint32_t last_layer = UINT32_MAX;
         for (;;) { /* DMA-fed layers of the pass, ascending */
             uint32_t l = UINT32_MAX;
@@ -739,20 +741,21 @@ static npu_status pass_dma(ectx *x, uint32_t pass, uint32_t F, uint32_t rf0, dou
             }
         }
     }
+    x->dma_free = free_t;
     return route_packets(x);
 }
 
-/* Serves NP u's lines of frames [0, F) (record frames rf0 + f) and queues its packets. */
-static npu_status np_serve(ectx *x, uint32_t u, uint32_t F, uint32_t rf0, double t0) {
+/* Serves NP u's lines of local frame f (record frame rf0 + f) and queues its packets. */
+static npu_status np_serve(ectx *x, uint32_t u, uint32_t f, uint32_t rf0) {
     enp *n = &x->nps[u];
     const npu_np_config *c = &n->cfg;
     uint32_t eb = x->c->event_bytes;
-    double t = t0;
+    double t = n->t_free;
     npu_status seg = pkt_segment(x);
     if (seg != NPU_OK) {
         return seg;
     }
-    for (uint32_t f = 0; f < F; f++) {
+    {
         uint32_t rf = rf0 + f;
         /* dynamic energy of the frame's work: integration and output stage */
         x->dyn_pj += n->in_pj[rf] + n->out_pj[rf];
@@ -803,6 +806,7 @@ static npu_status np_serve(ectx *x, uint32_t u, uint32_t F, uint32_t rf0, double
             t = end;
         }
     }
+    n->t_free = t;
     return NPU_OK;
 }
 
@@ -822,21 +826,29 @@ static npu_status run_pass(ectx *x, uint32_t pass, uint32_t F, uint32_t rf0, dou
         for (size_t i = 0; i < (size_t)F * n->L; i++) {
             n->arr[i] = t0;
         }
+        n->t_free = t0;
     }
     x->out_free = x->out_free > t0 ? x->out_free : t0;
     x->ext_free = x->ext_free > t0 ? x->ext_free : t0;
     x->n_outs = 0;
     x->n_pk = x->n_seg = 0;
-    npu_status st = pass_dma(x, pass, F, rf0, t0);
-    /* layer by layer (senders always precede their receivers): serve its NPs, then route
-     * their packets in send-time order */
+    x->dma_free = t0;
+    npu_status st = NPU_OK;
+    /* the input DMA of every frame, then layer by layer (senders always precede their
+     * receivers): each layer's NPs serve every frame, then their packets are routed in
+     * send-time order. (Routing frame by frame instead puts early packets of a layer behind
+     * later ones of the next layers on the FCFS links: worse on pipelined batches.) */
+    for (uint32_t f = 0; st == NPU_OK && f < F; f++) {
+        st = pass_dma(x, pass, f, rf0);
+    }
     for (uint32_t u = 0; st == NPU_OK && u < x->n_nps;) {
         uint32_t v = u;
         for (; st == NPU_OK && v < x->n_nps && x->nps[v].pass == x->nps[u].pass &&
                x->nps[v].cfg.layer_index == x->nps[u].cfg.layer_index;
              v++) {
-            if (x->nps[v].pass == pass && x->nps[v].active) {
-                st = np_serve(x, v, F, rf0, t0);
+            for (uint32_t f = 0;
+                 st == NPU_OK && f < F && x->nps[v].pass == pass && x->nps[v].active; f++) {
+                st = np_serve(x, v, f, rf0);
             }
         }
         st = st ? st : route_packets(x);

@@ -19,7 +19,7 @@ cmp_src="$src/compiler/src/cmp_array.c $src/compiler/src/cmp_npy.c $src/compiler
  $src/compiler/src/cmp_fileio.c $src/compiler/src/cmp_params.c
  $src/compiler/src/cmp_modeljson.c $src/compiler/src/cmp_modelfile.c
  $src/compiler/src/cmp_program.c $src/compiler/src/cmp_program_build.c
- $src/compiler/src/cmp_program_decode.c"
+ $src/compiler/src/cmp_program_decode.c $src/compiler/src/cmp_program_dest.c"
 gen=""
 if [ -d "$build/generated" ]; then gen="-I$build/generated"; fi
 
