@@ -44,9 +44,8 @@ typedef struct npu_conv_geom {
 } npu_conv_geom;
 
 /* Fills g for a forward convolution with the given padding mode. */
-void npu_conv_geom_init(npu_conv_geom *g, npu_shape in, uint32_t filters, uint32_t kx,
-                        uint32_t ky, uint32_t sx, uint32_t sy, npu_padding pad,
-                        int32_t pad_value, bool flip);
+void npu_conv_geom_init(npu_conv_geom *g, npu_shape in, uint32_t filters, uint32_t kx, uint32_t ky,
+                        uint32_t sx, uint32_t sy, npu_padding pad, int32_t pad_value, bool flip);
 
 /* ---- convolution and dense (npu_kernel_conv.c) ---- */
 
@@ -54,8 +53,7 @@ void npu_conv_geom_init(npu_conv_geom *g, npu_shape in, uint32_t filters, uint32
  * (w C-order (kx, ky, in.c, out.c)); acc has out.x*out.y*out.c entries, overwritten. */
 void npu_conv2d(const npu_conv_geom *g, const int32_t *in, const int32_t *w, int32_t *acc);
 /* Depthwise: acc[ox,oy,c] = sum in[ix,iy,c] * w[kx,ky,c] (w C-order (kx, ky, c)). */
-void npu_depthwise2d(const npu_conv_geom *g, const int32_t *in, const int32_t *w,
-                     int32_t *acc);
+void npu_depthwise2d(const npu_conv_geom *g, const int32_t *in, const int32_t *w, int32_t *acc);
 /* Dense: acc[u] = sum_i in[i] * w[i,u] (w C-order (n, units)). */
 void npu_dense(const int32_t *in, size_t n, const int32_t *w, size_t units, int32_t *acc);
 /* Number of non-zero entries of a vector (synaptic-op counting). */

@@ -28,7 +28,7 @@ typedef struct npu_var_spec {
 } npu_var_spec;
 
 typedef struct npu_op {
-    npu_layer_type type; /* the layer type this op implements */
+    npu_layer_type type;  /* the layer type this op implements */
     uint32_t min_inbound; /* fewest inbound layers (0 for input layers) */
     uint32_t max_inbound; /* most inbound layers */
     /* Validates l->p against the inbound layers (already finalized) and fills l->in_shape,

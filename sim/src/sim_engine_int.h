@@ -53,23 +53,23 @@ typedef struct sim_pass_plan {
 } sim_pass_plan;
 
 struct sim_device {
-    mesh_desc mesh;          /* the mesh (owned copy) */
-    mesh_calib calib;        /* calibration */
-    mesh_clock_mode mode;    /* clock mode */
-    bool programmed;         /* a program is loaded */
-    cmp_program *prog;       /* the program (owned, decoded copy) */
-    const npu_model *host;   /* host model (borrowed) for software sequences */
-    uint32_t n_nps;          /* NP instances */
-    sim_np_inst *nps;        /* owned */
-    uint32_t n_passes;       /* passes (all sequences) */
-    sim_pass_plan *passes;   /* owned */
-    uint64_t program_bytes;  /* encoded program size (device memory) */
-    uint64_t external_bytes; /* external memory image size */
-    sim_metrics metrics;     /* of the last run */
-    sim_memory memory;       /* memory usage */
-    bool have_results;       /* results valid */
-    sim_results results;     /* of the last run */
-    sim_record *record;      /* of the last forward (owned) */
+    mesh_desc mesh;            /* the mesh (owned copy) */
+    mesh_calib calib;          /* calibration */
+    mesh_clock_mode mode;      /* clock mode */
+    bool programmed;           /* a program is loaded */
+    cmp_program *prog;         /* the program (owned, decoded copy) */
+    const npu_model *host;     /* host model (borrowed) for software sequences */
+    uint32_t n_nps;            /* NP instances */
+    sim_np_inst *nps;          /* owned */
+    uint32_t n_passes;         /* passes (all sequences) */
+    sim_pass_plan *passes;     /* owned */
+    uint64_t program_bytes;    /* encoded program size (device memory) */
+    uint64_t external_bytes;   /* external memory image size */
+    sim_metrics metrics;       /* of the last run */
+    sim_memory memory;         /* memory usage */
+    bool have_results;         /* results valid */
+    sim_results results;       /* of the last run */
+    sim_record *record;        /* of the last forward (owned) */
     sim_np_factory np_factory; /* creates NPs other than the C model (NULL: none) */
     void *np_factory_ctx;      /* its context (borrowed) */
 };

@@ -30,8 +30,8 @@ npu_status cmp_model_to_json(const npu_model *m, char **text, npu_err *err);
 /* Saves m: path is a .json file (npz beside it with the same stem) or a directory. */
 npu_status cmp_model_save(const npu_model *m, const char *path, npu_err *err);
 /* Resolves a MODEL path into its json and npz paths (caller-provided buffers). */
-npu_status cmp_model_paths(const char *path, char *json, size_t json_cap, char *npz,
-                           size_t npz_cap, npu_err *err);
+npu_status cmp_model_paths(const char *path, char *json, size_t json_cap, char *npz, size_t npz_cap,
+                           npu_err *err);
 
 #ifdef __cplusplus
 }

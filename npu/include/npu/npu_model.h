@@ -27,26 +27,26 @@ extern "C" {
 /* Every layer type of the vendor API. Transformer types are recognised but not supported. */
 typedef enum npu_layer_type {
     NPU_INPUT_DATA = 0,
-    NPU_INPUT_CONVOLUTIONAL,       /* v1: HRC input layer, 8-bit images */
-    NPU_CONVOLUTIONAL,             /* v1 */
-    NPU_SEPARABLE_CONVOLUTIONAL,   /* v1: fused depthwise + pointwise */
-    NPU_FULLY_CONNECTED,           /* v1 */
-    NPU_INPUT_CONV2D,              /* v2 */
-    NPU_CONV2D,                    /* v2 */
-    NPU_DEPTHWISE_CONV2D,          /* v2 */
-    NPU_CONV2D_TRANSPOSE,          /* v2 */
+    NPU_INPUT_CONVOLUTIONAL,        /* v1: HRC input layer, 8-bit images */
+    NPU_CONVOLUTIONAL,              /* v1 */
+    NPU_SEPARABLE_CONVOLUTIONAL,    /* v1: fused depthwise + pointwise */
+    NPU_FULLY_CONNECTED,            /* v1 */
+    NPU_INPUT_CONV2D,               /* v2 */
+    NPU_CONV2D,                     /* v2 */
+    NPU_DEPTHWISE_CONV2D,           /* v2 */
+    NPU_CONV2D_TRANSPOSE,           /* v2 */
     NPU_DEPTHWISE_CONV2D_TRANSPOSE, /* v2 */
-    NPU_DENSE1D,                   /* v2 */
-    NPU_DENSE2D,                   /* v2 */
-    NPU_ADD,                       /* v2 */
-    NPU_CONCATENATE,               /* v2 */
-    NPU_BATCH_NORMALIZATION,       /* v2 */
-    NPU_DEQUANTIZER,               /* v2 */
-    NPU_STEM,                      /* v2 transformer: not supported yet */
-    NPU_ATTENTION,                 /* v2 transformer: not supported yet */
-    NPU_SHIFTMAX,                  /* v2 transformer: not supported yet */
-    NPU_MADNORM,                   /* v2 transformer: not supported yet */
-    NPU_EXTRACT_TOKEN,             /* v2 transformer: not supported yet */
+    NPU_DENSE1D,                    /* v2 */
+    NPU_DENSE2D,                    /* v2 */
+    NPU_ADD,                        /* v2 */
+    NPU_CONCATENATE,                /* v2 */
+    NPU_BATCH_NORMALIZATION,        /* v2 */
+    NPU_DEQUANTIZER,                /* v2 */
+    NPU_STEM,                       /* v2 transformer: not supported yet */
+    NPU_ATTENTION,                  /* v2 transformer: not supported yet */
+    NPU_SHIFTMAX,                   /* v2 transformer: not supported yet */
+    NPU_MADNORM,                    /* v2 transformer: not supported yet */
+    NPU_EXTRACT_TOKEN,              /* v2 transformer: not supported yet */
     NPU_LAYER_TYPE_COUNT
 } npu_layer_type;
 
@@ -64,26 +64,26 @@ typedef struct npu_shape {
 /* Layer parameters: one flat record for all types; each op reads the fields it documents.
  * npu_params_default() fills the seed-001 defaults of a type. */
 typedef struct npu_params {
-    npu_shape input_shape;    /* InputData, InputConvolutional, InputConv2D: model input */
-    uint32_t input_bits;      /* InputData: 1, 2, 4 or 8 (8 for the image input layers) */
-    bool input_signed;        /* InputData: inputs are int8 rather than uint8 */
-    uint32_t kernel_x;        /* kernel size along x (v2: kernel_size, square) */
-    uint32_t kernel_y;        /* kernel size along y */
-    uint32_t filters;         /* filters (conv) or units (dense) */
-    uint32_t stride_x;        /* kernel stride along x */
-    uint32_t stride_y;        /* kernel stride along y */
-    npu_padding padding;      /* Same or Valid */
-    int32_t padding_value;    /* input layers: value of padded input pixels */
-    npu_pool_type pool_type;  /* NoPooling, Max or Average (global) */
-    int32_t pool_x;           /* pool size along x; -1 = unset / global */
-    int32_t pool_y;           /* pool size along y; -1 = unset / global */
-    int32_t pool_stride_x;    /* pool stride along x; -1 = pool size */
-    int32_t pool_stride_y;    /* pool stride along y; -1 = pool size */
-    bool activation;          /* v1: threshold/step activation; v2: ReLU */
-    uint32_t weights_bits;    /* v1: weight bit width (1, 2, 4; 8 for InputConvolutional) */
-    uint32_t act_bits;        /* v1: activation bit width (1, 2, 4) */
-    uint32_t output_bits;     /* v2: output bit width (saturation range) */
-    uint32_t buffer_bits;     /* v2: accumulator width (wraps modulo 2^buffer_bits) */
+    npu_shape input_shape;   /* InputData, InputConvolutional, InputConv2D: model input */
+    uint32_t input_bits;     /* InputData: 1, 2, 4 or 8 (8 for the image input layers) */
+    bool input_signed;       /* InputData: inputs are int8 rather than uint8 */
+    uint32_t kernel_x;       /* kernel size along x (v2: kernel_size, square) */
+    uint32_t kernel_y;       /* kernel size along y */
+    uint32_t filters;        /* filters (conv) or units (dense) */
+    uint32_t stride_x;       /* kernel stride along x */
+    uint32_t stride_y;       /* kernel stride along y */
+    npu_padding padding;     /* Same or Valid */
+    int32_t padding_value;   /* input layers: value of padded input pixels */
+    npu_pool_type pool_type; /* NoPooling, Max or Average (global) */
+    int32_t pool_x;          /* pool size along x; -1 = unset / global */
+    int32_t pool_y;          /* pool size along y; -1 = unset / global */
+    int32_t pool_stride_x;   /* pool stride along x; -1 = pool size */
+    int32_t pool_stride_y;   /* pool stride along y; -1 = pool size */
+    bool activation;         /* v1: threshold/step activation; v2: ReLU */
+    uint32_t weights_bits;   /* v1: weight bit width (1, 2, 4; 8 for InputConvolutional) */
+    uint32_t act_bits;       /* v1: activation bit width (1, 2, 4) */
+    uint32_t output_bits;    /* v2: output bit width (saturation range) */
+    uint32_t buffer_bits;    /* v2: accumulator width (wraps modulo 2^buffer_bits) */
 } npu_params;
 
 typedef enum npu_dtype { NPU_DTYPE_I32 = 0, NPU_DTYPE_F32 = 1 } npu_dtype;
@@ -96,29 +96,29 @@ typedef enum npu_dtype { NPU_DTYPE_I32 = 0, NPU_DTYPE_F32 = 1 } npu_dtype;
 
 /* A named layer variable: an int32 (or, for Dequantizer scales, float32) array. */
 typedef struct npu_var {
-    char name[NPU_VAR_NAME_MAX];       /* e.g. "weights", "threshold" */
-    npu_dtype dtype;                   /* element type */
-    uint32_t ndim;                     /* number of dimensions (1..4) */
-    uint32_t shape[NPU_VAR_MAX_DIMS];  /* C-order shape */
-    size_t count;                      /* product of shape */
-    void *data;                        /* owned: int32_t[count] or float[count] */
+    char name[NPU_VAR_NAME_MAX];      /* e.g. "weights", "threshold" */
+    npu_dtype dtype;                  /* element type */
+    uint32_t ndim;                    /* number of dimensions (1..4) */
+    uint32_t shape[NPU_VAR_MAX_DIMS]; /* C-order shape */
+    size_t count;                     /* product of shape */
+    void *data;                       /* owned: int32_t[count] or float[count] */
 } npu_var;
 
 typedef struct npu_layer {
-    char name[NPU_NAME_MAX];            /* unique layer name */
-    npu_layer_type type;                /* layer type */
-    npu_params p;                       /* parameters */
-    uint32_t n_inbound;                 /* number of inbound layers (0 for input layers) */
-    uint32_t inbound[NPU_MAX_INBOUND];  /* indices of inbound layers, all < own index */
-    uint32_t n_vars;                    /* number of variables set */
-    npu_var vars[NPU_MAX_VARS];         /* variables, in the order they were set */
+    char name[NPU_NAME_MAX];           /* unique layer name */
+    npu_layer_type type;               /* layer type */
+    npu_params p;                      /* parameters */
+    uint32_t n_inbound;                /* number of inbound layers (0 for input layers) */
+    uint32_t inbound[NPU_MAX_INBOUND]; /* indices of inbound layers, all < own index */
+    uint32_t n_vars;                   /* number of variables set */
+    npu_var vars[NPU_MAX_VARS];        /* variables, in the order they were set */
     /* Filled by npu_model_finalize(): */
-    npu_shape in_shape;                 /* shape of the (first) input */
-    npu_shape out_shape;                /* output shape */
-    uint32_t in_bits;                   /* bit width of the (first) input */
-    bool in_signed;                     /* input values may be negative */
-    uint32_t out_bits;                  /* bit width of the output values (32 = potentials) */
-    bool out_signed;                    /* output values may be negative */
+    npu_shape in_shape;  /* shape of the (first) input */
+    npu_shape out_shape; /* output shape */
+    uint32_t in_bits;    /* bit width of the (first) input */
+    bool in_signed;      /* input values may be negative */
+    uint32_t out_bits;   /* bit width of the output values (32 = potentials) */
+    bool out_signed;     /* output values may be negative */
 } npu_layer;
 
 typedef struct npu_model npu_model; /* opaque: layers in topological order */
@@ -146,15 +146,13 @@ npu_model *npu_model_clone(const npu_model *m);
 /* Appends a layer. inbound: indices of existing layers; n_inbound == 0 means "the previous
  * layer" (none for an input layer). Unsupported types, duplicate names, bad inbound indices
  * fail with NPU_ERR_INPUT. Returns the status; the new layer's index is n_layers - 1. */
-npu_status npu_model_add(npu_model *m, npu_layer_type type, const char *name,
-                         const npu_params *p, const uint32_t *inbound, uint32_t n_inbound,
-                         npu_err *err);
+npu_status npu_model_add(npu_model *m, npu_layer_type type, const char *name, const npu_params *p,
+                         const uint32_t *inbound, uint32_t n_inbound, npu_err *err);
 
 /* Sets (copies) a variable of layer `layer`, replacing one of the same name. data holds
  * count elements of dtype. Shape and range are checked by npu_model_finalize(). */
 npu_status npu_model_set_var(npu_model *m, uint32_t layer, const char *name, npu_dtype dtype,
-                             uint32_t ndim, const uint32_t *shape, const void *data,
-                             npu_err *err);
+                             uint32_t ndim, const uint32_t *shape, const void *data, npu_err *err);
 
 /* Infers shapes and bit widths, validates parameters and variables (presence, shape, value
  * range) of every layer. Must succeed before forward. Messages name the layer and field. */

@@ -57,52 +57,52 @@ typedef struct npu_event_buf {
 
 /* The decoded configuration of an NP, readable by the engine for routing and costs. */
 typedef struct npu_np_config {
-    npu_np_kind kind;         /* block kind */
-    npu_layer_type layer;     /* layer kind (LAYER.KIND) */
-    uint32_t layer_index;     /* model layer index (LAYER.INDEX) */
-    uint32_t version;         /* 1 threshold/step, 2 shift/scale */
-    npu_shape in;             /* full input dims of the layer */
-    npu_shape out;            /* full output dims of the layer (after pooling) */
-    uint32_t col_first;       /* first input column of the slice */
-    uint32_t col_count;       /* input columns of the slice */
-    uint32_t filter_first;    /* first filter of the slice */
-    uint32_t filter_count;    /* filters of the slice */
-    uint32_t kx, ky, sx, sy;  /* kernel and stride */
-    uint32_t pad_x, pad_y;    /* padding before */
-    bool same;                /* Same padding */
-    bool activation;          /* activation on */
-    bool single_buffer;       /* single input buffer */
-    npu_pool_type pool;       /* pooling kind */
-    uint32_t pool_x, pool_y;  /* pool window */
+    npu_np_kind kind;          /* block kind */
+    npu_layer_type layer;      /* layer kind (LAYER.KIND) */
+    uint32_t layer_index;      /* model layer index (LAYER.INDEX) */
+    uint32_t version;          /* 1 threshold/step, 2 shift/scale */
+    npu_shape in;              /* full input dims of the layer */
+    npu_shape out;             /* full output dims of the layer (after pooling) */
+    uint32_t col_first;        /* first input column of the slice */
+    uint32_t col_count;        /* input columns of the slice */
+    uint32_t filter_first;     /* first filter of the slice */
+    uint32_t filter_count;     /* filters of the slice */
+    uint32_t kx, ky, sx, sy;   /* kernel and stride */
+    uint32_t pad_x, pad_y;     /* padding before */
+    bool same;                 /* Same padding */
+    bool activation;           /* activation on */
+    bool single_buffer;        /* single input buffer */
+    npu_pool_type pool;        /* pooling kind */
+    uint32_t pool_x, pool_y;   /* pool window */
     uint32_t pool_sx, pool_sy; /* pool stride */
-    uint32_t in_bits;         /* input value bits */
-    uint32_t weight_bits;     /* weight bits */
-    uint32_t out_bits;        /* output bits (32 = potentials) */
-    uint64_t weight_bytes;    /* bytes of weights this NP holds (or reads from external memory) */
-    bool external_weights;    /* FNP2: weights read from external memory per event */
-    uint32_t n_dest;          /* destinations of output events (DEST entries expanded) */
+    uint32_t in_bits;          /* input value bits */
+    uint32_t weight_bits;      /* weight bits */
+    uint32_t out_bits;         /* output bits (32 = potentials) */
+    uint64_t weight_bytes;     /* bytes of weights this NP holds (or reads from external memory) */
+    bool external_weights;     /* FNP2: weights read from external memory per event */
+    uint32_t n_dest;           /* destinations of output events (DEST entries expanded) */
     struct {
-        uint8_t col, row, id;  /* destination NP ident */
-        bool dma;              /* output leaves the mesh through the event DMA */
+        uint8_t col, row, id;                /* destination NP ident */
+        bool dma;                            /* output leaves the mesh through the event DMA */
         uint32_t filter_first, filter_count; /* output channels sent there */
         uint32_t col_first, col_count;       /* output columns sent there */
-    } dest[NPU_NP_MAX_DEST];  /* routing table: DEST_* entries, one element per NP slot */
+    } dest[NPU_NP_MAX_DEST]; /* routing table: DEST_* entries, one element per NP slot */
     /* Added by the NP models (H10), derived at configure time (docs/timing-model.md,
      * "NP formulas", ownership rule): */
-    npu_shape conv;            /* convolution output dims before pooling (dense: 1 x 1 x units) */
-    uint32_t buffer_bits;      /* v2 accumulator width (BITS.BUFFER); 0 on v1 */
-    int32_t pad_value;         /* value of padded input pixels (HRC; 0 otherwise) */
-    bool flip;                 /* real convolution (FLIP) */
-    bool transpose;            /* transposed convolution (Conv2DTranspose kinds) */
-    bool depthwise;            /* one filter per channel (DepthwiseConv2D kinds) */
-    uint32_t ext_addr;         /* FNP2: EXT_ADDR (bytes) */
-    uint32_t ext_words;        /* FNP2: EXT_WORDS (0 = internal weights) */
-    uint32_t out_col_first;    /* first output column this NP owns (emits) */
-    uint32_t out_col_count;    /* output columns owned (0 = the NP emits nothing) */
-    uint32_t conv_col_first;   /* first convolution column it computes */
-    uint32_t conv_col_count;   /* convolution columns computed (pool windows of owned columns) */
-    uint32_t need_col_first;   /* first input column its owned outputs depend on */
-    uint32_t need_col_count;   /* input columns accepted by push (slice + kernel halo) */
+    npu_shape conv;          /* convolution output dims before pooling (dense: 1 x 1 x units) */
+    uint32_t buffer_bits;    /* v2 accumulator width (BITS.BUFFER); 0 on v1 */
+    int32_t pad_value;       /* value of padded input pixels (HRC; 0 otherwise) */
+    bool flip;               /* real convolution (FLIP) */
+    bool transpose;          /* transposed convolution (Conv2DTranspose kinds) */
+    bool depthwise;          /* one filter per channel (DepthwiseConv2D kinds) */
+    uint32_t ext_addr;       /* FNP2: EXT_ADDR (bytes) */
+    uint32_t ext_words;      /* FNP2: EXT_WORDS (0 = internal weights) */
+    uint32_t out_col_first;  /* first output column this NP owns (emits) */
+    uint32_t out_col_count;  /* output columns owned (0 = the NP emits nothing) */
+    uint32_t conv_col_first; /* first convolution column it computes */
+    uint32_t conv_col_count; /* convolution columns computed (pool windows of owned columns) */
+    uint32_t need_col_first; /* first input column its owned outputs depend on */
+    uint32_t need_col_count; /* input columns accepted by push (slice + kernel halo) */
 } npu_np_config;
 
 /* Activity counters of one NP, accumulated over frames until reset. */
