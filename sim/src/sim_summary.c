@@ -209,48 +209,16 @@ akisim_status akisim_model_summary(akisim_model *m, char **text, akisim_error *e
 
 /* ---------------------------------------------------------------- mapped view */
 
-/* Encoded size of the program of mm, or false when it cannot be built. */
-static bool program_size(const npu_model *m, const mesh_desc *mesh, const cmp_mapped *mm,
-                         uint64_t *bytes) {
-    npu_err e;
-    npu_err_clear(&e);
-    cmp_program *p = NULL;
-    if (cmp_program_build(m, mm, mesh, &p, &e) != NPU_OK)
-        return false;
-    *bytes = (uint64_t)cmp_program_encoded_size(p);
-    cmp_program_free(p);
-    return true;
-}
-
-/* Replaces the mapper's size estimates with encoded sizes: each hardware sequence gets the
- * size of a program holding it alone, the total that of the whole program. All or nothing:
- * when any program cannot be built, the estimates stay. Returns NPU_ERR_INTERNAL only when
- * out of memory. */
+/* Replaces the mapper's size estimates with encoded sizes (cmp_program_measure, shared with
+ * `akisim map`). A program that cannot be built keeps the estimates (marked "estimate");
+ * only running out of memory is an error. */
 static npu_status encoded_sizes(const npu_model *m, const mesh_desc *mesh, cmp_mapped *mm,
                                 npu_err *err) {
-    uint64_t total = 0;
-    if (!program_size(m, mesh, mm, &total))
-        return NPU_OK;
-    uint64_t *seq = calloc((size_t)mm->n_sequences + 1, sizeof *seq);
-    if (!seq)
-        return npu_err_set(err, NPU_ERR_INTERNAL, "out of memory for the summary");
-    bool ok = true;
-    for (uint32_t s = 0; ok && s < mm->n_sequences; s++) {
-        if (mm->sequences[s].backend == CMP_BACKEND_SOFTWARE)
-            continue;
-        cmp_mapped one = *mm;
-        one.n_sequences = 1;
-        one.sequences = &mm->sequences[s];
-        ok = program_size(m, mesh, &one, &seq[s]);
-    }
-    if (ok) {
-        for (uint32_t s = 0; s < mm->n_sequences; s++)
-            if (mm->sequences[s].backend != CMP_BACKEND_SOFTWARE)
-                mm->sequences[s].program_bytes = seq[s];
-        mm->program_bytes = total;
-        mm->program_estimated = false;
-    }
-    free(seq);
+    npu_err e;
+    npu_err_clear(&e);
+    npu_status st = cmp_program_measure(m, mm, mesh, NULL, &e);
+    if (st == NPU_ERR_INTERNAL)
+        return npu_err_set(err, st, "%s", e.msg);
     return NPU_OK;
 }
 
