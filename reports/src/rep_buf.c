@@ -93,6 +93,21 @@ void rb_gpstr(rep_buf *b, const char *s) {
     rb_put(b, "'", 1);
 }
 
+void rb_gpstr_lines(rep_buf *b, const char *s) {
+    rb_put(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '\n')
+            rb_put(b, "\\n", 2);
+        else if (*s == '"' || *s == '\\')
+            rb_put(b, "\\", 1), rb_put(b, s, 1);
+        else if (*s == '\r' || *s == '\t')
+            rb_put(b, " ", 1);
+        else
+            rb_put(b, s, 1);
+    }
+    rb_put(b, "\"", 1);
+}
+
 void rb_md(rep_buf *b, const char *s) {
     for (; *s; s++) {
         if (*s == '|')

@@ -34,7 +34,7 @@ static const char CSS[] =
     "table.sortable th:hover{background:#e2e8f0}\n"
     "th[aria-sort=ascending]::after{content:' \\25B2'}th[aria-sort=descending]::after"
     "{content:' \\25BC'}\n"
-    "tr.err td{color:#a00}tr:hover td{background:#f5f9ff}\n"
+    "tr.err td{color:#a00}tr.unfit td{color:#777}tr:hover td{background:#f5f9ff}\n"
     "#report-check{color:#777;font-size:12px}\n";
 
 /* The page's only script: table sorting and the figure check. */
@@ -192,7 +192,8 @@ static bool any_estimate(const rep_sweep *s) {
 }
 
 static void point_row(rep_buf *b, const rep_point *p, bool est) {
-    rb_printf(b, "<tr%s>", p->ok ? "" : " class=\"err\"");
+    const bool unfit = rep_point_unfit(p);
+    rb_printf(b, "<tr%s>", p->ok ? "" : unfit ? " class=\"unfit\"" : " class=\"err\"");
     td_text(b, p->id);
     td_text(b, p->model);
     td_text(b, p->mesh);
@@ -203,7 +204,7 @@ static void point_row(rep_buf *b, const rep_point *p, bool est) {
     td_int(b, p->batch, true);
     td_text(b, p->input);
     td_text(b, p->fidelity);
-    td_text(b, p->ok ? "ok" : "error");
+    td_text(b, p->ok ? "ok" : unfit ? "does not fit" : "error");
     td_int(b, p->nps, p->ok);
     td_int(b, p->passes, p->ok);
     td_int(b, p->sequences, p->ok);
@@ -276,8 +277,14 @@ npu_status rep_write_html(const rep_ctx *c, npu_err *err) {
     rb_puts(&b, CSS);
     rb_puts(&b, "</style>\n</head>\n<body>\n<header><h1>akisim sweep report</h1>\n<p>Sweep <code>");
     rb_html(&b, c->s->dir);
-    rb_printf(&b, "</code>: %zu points, %zu ok, %zu failed, %zu models.", c->s->n, c->s->n_ok,
-              c->s->n - c->s->n_ok, c->n_models);
+    const size_t unfit = rep_count_unfit(c->s);
+    rb_printf(&b, "</code>: %zu points, %zu ok, ", c->s->n, c->s->n_ok);
+    if (unfit)
+        rb_printf(&b,
+                  "%zu do%s not fit a hardware-only mapping (expected: the hybrid points of the "
+                  "same model and mesh run in several passes), ",
+                  unfit, unfit == 1 ? "es" : "");
+    rb_printf(&b, "%zu failed, %zu models.", c->s->n - c->s->n_ok - unfit, c->n_models);
     if (c->chosen)
         rb_printf(&b, " Power and NP figures: point <code>%s</code>.", c->chosen->id);
     rb_puts(&b, "</p>\n<nav><a href=\"#figures\">Figures</a><a href=\"#best\">Best points</a>"

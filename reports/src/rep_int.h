@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rep/rep_report.h"
 
@@ -28,6 +29,8 @@ void rb_puts(rep_buf *b, const char *s);
 void rb_html(rep_buf *b, const char *s);
 /* Appends s as a gnuplot single-quoted string literal (quotes included). */
 void rb_gpstr(rep_buf *b, const char *s);
+/* Appends s as a gnuplot double-quoted string literal: its newlines become line breaks. */
+void rb_gpstr_lines(rep_buf *b, const char *s);
 /* Appends s for a Markdown table cell (| escaped, newlines as spaces). */
 void rb_md(rep_buf *b, const char *s);
 /* Appends s for a tab-separated data field (tabs and newlines become spaces, "" -> "-"). */
@@ -133,5 +136,14 @@ void rep_fmt(char *dst, size_t cap, double v);
 
 /* Short "hw_only, allnps" description of a point's mapping options. */
 void rep_mapping_label(const rep_point *p, char *dst, size_t cap);
+
+/* Whether p failed only because its model does not fit the mesh in a hardware-only mapping
+ * (the mapper's "hw_only: ... does not fit" refusal): an expected outcome of sweeping
+ * hw_only over small meshes, reported apart from real failures. */
+bool rep_point_unfit(const rep_point *p);
+/* Number of points of s that rep_point_unfit. */
+size_t rep_count_unfit(const rep_sweep *s);
+/* Prints the short text summary of the report (counts, best point per model, files). */
+void rep_write_text(const rep_ctx *c, const char *out, FILE *f);
 
 #endif /* REP_INT_H */

@@ -233,9 +233,19 @@ static void mesh_tics(const rep_ctx *c, rep_buf *b) {
     }
     if (n == 0 || n > 12)
         return;
+    for (size_t a = 1; a < n; a++) /* ascending, to skip labels that would overlap */
+        for (size_t k = a; k > 0 && v[k] < v[k - 1]; k--) {
+            const int64_t t = v[k];
+            v[k] = v[k - 1];
+            v[k - 1] = t;
+        }
+    const double gap = 0.04 * (double)(v[n - 1] - v[0]);
     rb_puts(b, "set xtics (");
-    for (size_t k = 0; k < n; k++)
-        rb_printf(b, "%s%lld", k ? ", " : "", (long long)v[k]);
+    for (size_t k = 0, last = 0; k < n; k++)
+        if (k == 0 || (double)(v[k] - v[last]) >= gap) {
+            rb_printf(b, "%s%lld", k ? ", " : "", (long long)v[k]);
+            last = k;
+        }
     rb_puts(b, ")\nset grid noxtics nomxtics\n");
 }
 
@@ -380,7 +390,9 @@ static void bar_panel(rep_buf *b, const rep_fig *f, size_t ns,
         rb_printf(b, "set logscale y 10\nset yrange [%.6g:%.6g]\n", r->lo / 2.5, r->hi * 2.5);
     else
         rb_printf(b, "set yrange [0:%.6g]\n", r->any ? r->hi * 1.18 : 1.0);
-    rb_puts(b, key ? "set key top right horizontal\n" : "unset key\n");
+    /* The key above the panel, outside the bars and their value labels. */
+    rb_puts(b, key ? "set key at graph 0.5, graph 1.0 center bottom horizontal noopaque nobox\n"
+                   : "unset key\n");
     rb_puts(b, "plot ");
     for (size_t j = 0; j < ns; j++) {
         const double off = ((double)j - (double)(ns - 1) / 2.0) * w;
@@ -395,6 +407,17 @@ static void bar_panel(rep_buf *b, const rep_fig *f, size_t ns,
                   off, col0 + j, col0 + j);
     }
     rb_puts(b, "\n");
+}
+
+/* A model's tic label on two lines: the zoo name, then its options ("akidanet" /
+ * "alpha=0.5,size=160"), so long labels stay inside their category. */
+static void model_tic(rep_buf *b, const char *model) {
+    char t[256];
+    snprintf(t, sizeof t, "%s", model);
+    char *colon = strchr(t, ':');
+    if (colon)
+        *colon = '\n';
+    rb_gpstr_lines(b, t);
 }
 
 static npu_status fig_bars(rep_ctx *c, rep_fig *f, series_fn fn, const char *const *pref,
@@ -433,14 +456,16 @@ static npu_status fig_bars(rep_ctx *c, rep_fig *f, series_fn fn, const char *con
     rb_printf(&b, "set xrange [-0.6:%zu.6]\nset xtics (", c->n_models - 1);
     for (size_t m = 0; m < c->n_models; m++) {
         rb_puts(&b, m ? ", " : "");
-        rb_gpstr(&b, c->models[m]);
+        model_tic(&b, c->models[m]);
         rb_printf(&b, " %zu", m);
     }
+    /* Many models: labels rotated so they end at their tic (never past the right edge). */
     rb_printf(&b, ") %s\nunset mxtics\nset grid noxtics nomxtics\nset boxwidth %.4f absolute\n",
-              c->n_models > 3 ? "rotate by -15 left" : "", 0.8 / (double)ns * 0.92);
+              c->n_models > 5 ? "rotate by 20 right" : "", 0.8 / (double)ns * 0.92);
     rb_puts(&b, "set multiplot layout 2,1 title ");
     rb_gpstr(&b, title);
-    rb_puts(&b, " font ',14'\nunset title\nset lmargin 12\nset rmargin 4\n");
+    rb_puts(&b, " font ',14'\nunset title\nset lmargin 12\nset rmargin 4\nset tmargin 2.5\n"
+                "set bmargin 3.5\n");
     bar_panel(&b, f, ns, series, 3, "latency per frame (ms)", &rl, true);
     bar_panel(&b, f, ns, series, 3 + ns, "energy per frame (mJ)", &re, false);
     rb_puts(&b, "unset multiplot\n");
@@ -449,6 +474,172 @@ static npu_status fig_bars(rep_ctx *c, rep_fig *f, series_fn fn, const char *con
              "over the points of each option (any mesh, clock mode and batch).",
              what);
     const npu_status st = render(c, f, &d, &b, 960, 760, err);
+    rb_free(&d);
+    rb_free(&b);
+    return st;
+}
+
+/* ---- hw_only vs hybrid per mesh ---- */
+
+#define HWH_MAX_MESHES 8 /* more meshes: the per-model bars of fig_bars instead */
+
+/* A mesh of the sweep: its label and size. */
+typedef struct mesh_key {
+    const char *name; /* mesh label */
+    int64_t nps;      /* NPs (0 when unknown) */
+} mesh_key;
+
+static int cmp_mesh(const void *a, const void *b) {
+    const mesh_key *p = a, *q = b;
+    if (p->nps != q->nps)
+        return p->nps < q->nps ? -1 : 1;
+    return strcmp(p->name, q->name);
+}
+
+/* The distinct meshes of all points, by size then name; returns their number (at most cap,
+ * cap + 1 meaning "more"). */
+static size_t mesh_list(const rep_ctx *c, mesh_key *out, size_t cap) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->s->n; i++) {
+        const rep_point *p = &c->s->pts[i];
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = strcmp(out[k].name, p->mesh) == 0;
+        if (seen)
+            continue;
+        if (n == cap)
+            return cap + 1;
+        out[n++] = (mesh_key){p->mesh, p->mesh_nps};
+    }
+    qsort(out, n, sizeof *out, cmp_mesh);
+    return n;
+}
+
+/* Best latency and energy of model m on mesh k with hw_only == hw (NaN: none); *unfit is
+ * set when some point of that cell did not fit hw_only. */
+static void hwh_cell(const rep_ctx *c, size_t m, const char *mesh, bool hw, double *lat, double *en,
+                     bool *unfit) {
+    *lat = *en = NAN;
+    *unfit = false;
+    for (size_t i = 0; i < c->s->n; i++) {
+        const rep_point *p = &c->s->pts[i];
+        if (p->hw_only != hw || strcmp(p->mesh, mesh) != 0)
+            continue;
+        if (rep_point_unfit(p) && c->n_models && strcmp(p->model, c->models[m]) == 0)
+            *unfit = true;
+        if (!p->ok || rep_model_index(c, p) != m)
+            continue;
+        if (isfinite(p->latency_ms) && !(p->latency_ms >= *lat))
+            *lat = p->latency_ms;
+        if (isfinite(p->energy_mj) && !(p->energy_mj >= *en))
+            *en = p->energy_mj;
+    }
+}
+
+/* One panel: the bars of columns col (hw_only) and col + 1 (hybrid) of block m, on a linear
+ * axis (bar heights compare directly). Equal values get one label over the pair. */
+static void hwh_panel(rep_buf *b, const rep_fig *f, size_t m, size_t col, const range *r,
+                      const char *ylabel) {
+    const double hi = r->any ? r->hi * 1.25 : 1.0;
+    rb_printf(b, "unset logscale y\nset yrange [0:%.6g]\nset ylabel '%s'\n", hi, ylabel);
+    rb_printf(b,
+              "eq(a, b) = abs(a - b) <= 0.005 * (abs(a) > abs(b) ? abs(a) : abs(b))\n"
+              "both = '(valid(%zu) && valid(%zu) && eq(column(%zu), column(%zu)))'\n",
+              col, col + 1, col, col + 1);
+    rb_puts(b, "plot ");
+    for (size_t j = 0; j < 2; j++) {
+        const double off = j ? 0.2 : -0.2;
+        rb_printf(b,
+                  "%s'gnuplot/%s.dat' index %zu using ($1%+.1f):%zu with boxes fs solid 0.85 "
+                  "border rgb '#333333' lc rgb '%s' title '%s', \\\n     '' index %zu using "
+                  "($1 + (@both ? 0 : %+.1f)):(@both && %zu ? NaN : column(%zu)):"
+                  "(sprintf('%%.3g', column(%zu))) with labels offset 0,0.7 font ',8' "
+                  "tc rgb '#333333' notitle, \\\n     '' index %zu using ($1%+.1f):"
+                  "(column(%zu) > 0 && !valid(%zu) ? %.6g : NaN):('does not fit') with labels "
+                  "left rotate by 90 font ',8' tc rgb '#a05000' notitle",
+                  j ? ", \\\n     " : "", f->name, m, off, col + j, color(j),
+                  j ? "hybrid" : "hw_only", m, off, j, col + j, col + j, m, off, 7 + j, col + j,
+                  hi * 0.03);
+    }
+    rb_puts(b, "\n");
+}
+
+/* hw_only vs hybrid on every mesh, one row of panels (latency, energy) per model; a cell
+ * where hw_only did not fit says so. Falls back to the per-model bars (fig_bars) when the
+ * sweep has more than HWH_MAX_MESHES meshes. */
+static npu_status fig_hw_hybrid(rep_ctx *c, rep_fig *f, npu_err *err) {
+    static const char *const HW_PREF[] = {"hw_only", "hybrid", NULL};
+    mesh_key mk[HWH_MAX_MESHES];
+    const size_t nm = mesh_list(c, mk, HWH_MAX_MESHES);
+    if (nm > HWH_MAX_MESHES || c->n_models == 0 || c->n_models > 8)
+        return fig_bars(c, f, s_hw, HW_PREF, "hw_only vs hybrid", err);
+    rep_buf d = {0}, b = {0};
+    range rl[8] = {{0}}, re[8] = {{0}};
+    for (size_t m = 0; m < c->n_models; m++) {
+        rb_printf(&d,
+                  "# model %zu: mesh\tname\tlat_hw_only\tlat_hybrid\ten_hw_only\ten_hybrid\t"
+                  "unfit_hw_only\tunfit_hybrid\n",
+                  m);
+        for (size_t k = 0; k < nm; k++) {
+            double lat[2], en[2];
+            bool unfit[2];
+            for (int j = 0; j < 2; j++) {
+                hwh_cell(c, m, mk[k].name, j == 0, &lat[j], &en[j], &unfit[j]);
+                range_add(&rl[m], lat[j]);
+                range_add(&re[m], en[j]);
+            }
+            rb_printf(&d, "%zu\t", k);
+            rb_field(&d, mk[k].name);
+            for (int j = 0; j < 4; j++) {
+                const double v = j < 2 ? lat[j] : en[j - 2];
+                if (isfinite(v))
+                    rb_printf(&d, "\t%.9g", v);
+                else
+                    rb_puts(&d, "\t?");
+            }
+            rb_printf(&d, "\t%d\t%d\n", unfit[0], unfit[1]);
+        }
+        rb_puts(&d, "\n\n");
+    }
+    const char *title = "hw_only vs hybrid: best point per model and mesh";
+    body_start(&b, title);
+    rb_printf(&b, "set xrange [-0.6:%zu.6]\nset xtics (", nm - 1);
+    for (size_t k = 0; k < nm; k++) {
+        char t[256], lab[200];
+        snprintf(lab, sizeof lab, "%s", mk[k].name);
+        char *comma = strchr(lab, ','); /* "gen:cnp=32,fnp=2": two short lines */
+        if (comma)
+            *comma = '\n';
+        if (mk[k].nps > 0)
+            snprintf(t, sizeof t, "%s%s%lld NPs", lab, comma ? ", " : "\n", (long long)mk[k].nps);
+        else
+            snprintf(t, sizeof t, "%s", lab);
+        rb_puts(&b, k ? ", " : "");
+        rb_gpstr_lines(&b, t);
+        rb_printf(&b, " %zu", k);
+    }
+    rb_printf(&b, ") font ',9'\nunset mxtics\nset grid noxtics nomxtics\nset boxwidth 0.37 "
+                  "absolute\nset format y '%%g'\n");
+    rb_printf(&b, "set multiplot layout %zu,2 title ", c->n_models);
+    rb_gpstr(&b, title);
+    rb_puts(&b, " font ',14'\nunset title\nset lmargin 11\nset rmargin 3\nset tmargin 2.2\n"
+                "set bmargin 3.2\nset key at screen 0.98, screen 0.995 right top horizontal "
+                "noopaque nobox\n");
+    for (size_t m = 0; m < c->n_models; m++)
+        for (int e = 0; e < 2; e++) {
+            rb_puts(&b, "set title ");
+            rb_gpstr(&b, c->models[m]);
+            rb_puts(&b, " font ',10' offset 0,-0.4\n");
+            hwh_panel(&b, f, m, e ? 5 : 3, e ? &re[m] : &rl[m],
+                      e ? "energy (mJ/frame)" : "latency (ms)");
+        }
+    rb_puts(&b, "unset multiplot\n");
+    snprintf(f->caption, sizeof f->caption,
+             "hw_only against hybrid mapping on every mesh, one row per model: the lowest "
+             "latency (left) and energy per frame (right) over the map modes, clock modes and "
+             "batches of each cell. \"does not fit\" marks meshes too small for a hardware-only "
+             "mapping, where only the hybrid mapping (several passes) runs the model.");
+    const npu_status st = render(c, f, &d, &b, 1200, 90 + 250 * (int)c->n_models, err);
     rb_free(&d);
     rb_free(&b);
     return st;
@@ -483,6 +674,7 @@ static npu_status power_data(const rep_ctx *c, rep_buf *d, double *t_max, double
     const char *fl = text ? strstr(text, "# floor_mw=") : NULL;
     *floor_mw = fl ? strtod(fl + strlen("# floor_mw="), NULL) : c->chosen->floor_mw;
     *t_max = 0;
+    double t_prev = 0, last_pw = 0;
     for (size_t r = 1; st == NPU_OK && r < csv.n; r++) {
         char *e1 = NULL, *e2 = NULL;
         const rep_csv_row *row = &csv.rows[r];
@@ -492,10 +684,17 @@ static npu_status power_data(const rep_ctx *c, rep_buf *d, double *t_max, double
             st = npu_err_set(err, NPU_ERR_INPUT, "%s: line %zu: expected numbers", path, row->line);
         else {
             rb_printf(d, "%.9g\t%.9g\n", t, pw);
-            *t_max = fmax(*t_max, t);
+            /* A sample holds until the next one: the last one for one more period. */
+            *t_max = fmax(*t_max, t + (r > 1 ? t - t_prev : 0.0));
+            t_prev = t;
+            last_pw = pw;
             range_add(rp, pw);
         }
     }
+    if (st == NPU_OK && csv.n == 2) /* one sample: shown over 1 us */
+        *t_max += 1.0;
+    if (st == NPU_OK)
+        rb_printf(d, "%.9g\t%.9g\n", *t_max, last_pw); /* the last sample's step */
     free(text);
     free(path);
     rep_csv_free(&csv);
@@ -553,6 +752,28 @@ static npu_status fig_power(rep_ctx *c, rep_fig *f, npu_err *err) {
 
 /* ---- NP utilisation heat map ---- */
 
+/* A slot's utilisation label: whole percents from 10 %, one decimal below, "<0.1%" for a
+ * busy NP under 0.05 % (the HRC and FNP of a CNP-bound pipeline work for a few percent of
+ * the inference or less; "0%" would read as "not recorded"), "0%" only for zero. */
+static void util_label(char *dst, size_t cap, double pct) {
+    if (pct >= 9.95)
+        snprintf(dst, cap, "%.0f%%", pct);
+    else if (pct >= 0.05)
+        snprintf(dst, cap, "%.1f%%", pct);
+    else
+        snprintf(dst, cap, "%s", pct > 0 ? "<0.1%" : "0%");
+}
+
+/* Top of the colour scale: the smallest of 10, 25, 50, 100 % holding every utilisation, so
+ * a lightly loaded mesh still shows its contrasts. */
+static double cb_top(const double *u, size_t n) {
+    double mx = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(u[i]))
+            mx = fmax(mx, u[i] * 100.0);
+    return mx <= 10 ? 10 : mx <= 25 ? 25 : mx <= 50 ? 50 : 100;
+}
+
 static npu_status fig_np_util(rep_ctx *c, rep_fig *f, npu_err *err) {
     const rep_point *p = c->chosen;
     if (!p || p->n_np == 0 || p->mesh_cols <= 0 || p->mesh_rows <= 0) {
@@ -585,13 +806,19 @@ static npu_status fig_np_util(rep_ctx *c, rep_fig *f, npu_err *err) {
         ty[y * w + x] = n->type;
     }
     rep_buf d = {0}, b = {0};
-    rb_puts(&d, "# x\ty\tutilisation_percent\ttype (x = 2*(col-1) + id%2, y = 2*(row-1) + id/2)\n");
+    rb_puts(&d, "# x\ty\tutilisation_percent\ttype\tlabel (x = 2*(col-1) + id%2, "
+                "y = 2*(row-1) + id/2)\n");
     for (size_t y = 0; y < h; y++) {
-        for (size_t x = 0; x < w; x++)
-            if (isnan(u[y * w + x]))
-                rb_printf(&d, "%zu\t%zu\tNaN\t-\n", x, y);
-            else
-                rb_printf(&d, "%zu\t%zu\t%.4g\t%s\n", x, y, u[y * w + x] * 100.0, ty[y * w + x]);
+        for (size_t x = 0; x < w; x++) {
+            char pct[16];
+            if (isnan(u[y * w + x])) {
+                rb_printf(&d, "%zu\t%zu\tNaN\t-\t-\n", x, y);
+                continue;
+            }
+            util_label(pct, sizeof pct, u[y * w + x] * 100.0);
+            rb_printf(&d, "%zu\t%zu\t%.4g\t%s\t%s\n", x, y, u[y * w + x] * 100.0, ty[y * w + x],
+                      pct);
+        }
         rb_puts(&d, "\n");
     }
     char lab[640];
@@ -601,15 +828,16 @@ static npu_status fig_np_util(rep_ctx *c, rep_fig *f, npu_err *err) {
     rb_gpstr(&b, lab);
     rb_puts(&b, " at graph 0.5, graph 1.03 center font ',9' tc rgb '#555555'\n"
                 "set title offset 0,0.9\nset tmargin 4.5\n");
-    rb_printf(&b,
-              "unset grid\nset size ratio -1\nset xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n"
-              "set xlabel 'mesh column'\nset ylabel 'mesh row'\nset tics scale 0\n"
-              "set cbrange [0:100]\nset cblabel 'utilisation (%% of inference cycles)'\n"
-              "set format cb '%%.0f%%%%'\nset palette defined (0 '#ffffcc', 25 '#fed976', "
-              "50 '#fd8d3c', 75 '#e31a1c', 100 '#800026')\nunset key\n"
-              "set object 1 rect from graph 0, graph 0 to graph 1, graph 1 behind "
-              "fc rgb '#eeeeee' fs solid noborder\n",
-              w - 1, h - 1);
+    rb_printf(
+        &b,
+        "unset grid\nset size ratio -1\nset xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n"
+        "set xlabel 'mesh column'\nset ylabel 'mesh row'\nset tics scale 0\n"
+        "set cbrange [0:%g]\nset cblabel 'utilisation (%% of inference cycles)' offset 1.5,0\n"
+        "set format cb '%%.0f%%%%'\nset palette defined (0 '#ffffcc', 25 '#fed976', "
+        "50 '#fd8d3c', 75 '#e31a1c', 100 '#800026')\nunset key\n"
+        "set object 1 rect from graph 0, graph 0 to graph 1, graph 1 behind "
+        "fc rgb '#eeeeee' fs solid noborder\n",
+        w - 1, h - 1, cb_top(u, w * h));
     rb_puts(&b, "set xtics (");
     for (size_t x = 0; x < (size_t)p->mesh_cols; x++)
         rb_printf(&b, "%s'%zu' %zu.5", x ? ", " : "", x + 1, 2 * x);
@@ -630,10 +858,10 @@ static npu_status fig_np_util(rep_ctx *c, rep_fig *f, npu_err *err) {
     if (labels)
         for (int dark = 0; dark < 2; dark++)
             rb_printf(&b,
-                      ", \\\n     '' using 1:2:(valid(3) && ($3 %s 70) ? "
-                      "sprintf(\"%%s\\n%%.0f%%%%\", strcol(4), $3) : '') with labels font ',8' "
-                      "tc rgb '%s'",
-                      dark ? ">=" : "<", dark ? "#ffffff" : "#222222");
+                      ", \\\n     '' using 1:2:(valid(3) && ($3 %s %g) ? "
+                      "sprintf(\"%%s\\n%%s\", strcol(4), strcol(5)) : '') with labels "
+                      "font ',8' tc rgb '%s'",
+                      dark ? ">=" : "<", 0.7 * cb_top(u, w * h), dark ? "#ffffff" : "#222222");
     rb_puts(&b, "\n");
     snprintf(f->caption, sizeof f->caption,
              "Utilisation (busy cycles / inference cycles) of every NP of point %s; each mesh "
@@ -754,7 +982,6 @@ done:
 }
 
 npu_status rep_plot_all(rep_ctx *c, npu_err *err) {
-    static const char *const HW_PREF[] = {"hw_only", "hybrid", NULL};
     static const char *const MODE_PREF[] = {"minimal", "allnps", "hwpr", NULL};
     static const struct {
         const char *name;  /* file stem */
@@ -782,7 +1009,7 @@ npu_status rep_plot_all(rep_ctx *c, npu_err *err) {
     if (st == NPU_OK)
         st = fig_vs_mesh(c, &c->figs[1], m_energy, "Energy", "energy per frame (mJ)", err);
     if (st == NPU_OK)
-        st = fig_bars(c, &c->figs[2], s_hw, HW_PREF, "hw_only vs hybrid", err);
+        st = fig_hw_hybrid(c, &c->figs[2], err);
     if (st == NPU_OK)
         st = fig_bars(c, &c->figs[3], s_mode, MODE_PREF, "Map modes", err);
     if (st == NPU_OK)

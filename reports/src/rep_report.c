@@ -38,6 +38,18 @@ const rep_point *rep_best(const rep_ctx *c, size_t m, bool energy) {
     return best;
 }
 
+bool rep_point_unfit(const rep_point *p) {
+    return !p->ok && p->hw_only && p->error && strncmp(p->error, "hw_only:", 8) == 0 &&
+           strstr(p->error, "does not fit") != NULL;
+}
+
+size_t rep_count_unfit(const rep_sweep *s) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        n += rep_point_unfit(&s->pts[i]);
+    return n;
+}
+
 size_t rep_model_pareto(const rep_ctx *c, size_t m, bool *on) {
     const size_t n = c->s->n;
     double *x = malloc((n + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
@@ -76,8 +88,21 @@ static npu_status collect_models(rep_ctx *c, npu_err *err) {
     return NPU_OK;
 }
 
-/* The point of the power and NP figures: the one asked for, else the first ok point with a
- * power CSV, else the first ok point (NULL when none). */
+/* Whether a is a better default for the power and NP figures than b (NULL): a power CSV
+ * first, then a single pass (the heat map shows one NP per slot), then more NPs in use (the
+ * heat map says most), then the lower index. */
+static bool better_default(const rep_point *a, const rep_point *b) {
+    if (!b)
+        return true;
+    if (a->has_power != b->has_power)
+        return a->has_power;
+    if ((a->passes <= 1) != (b->passes <= 1))
+        return a->passes <= 1;
+    return a->nps > b->nps;
+}
+
+/* The point of the power and NP figures: the one asked for, else the successful point that
+ * better_default prefers (NULL when none). */
 static npu_status choose_point(rep_ctx *c, const char *want, npu_err *err) {
     c->chosen = NULL;
     if (want) {
@@ -93,11 +118,8 @@ static npu_status choose_point(rep_ctx *c, const char *want, npu_err *err) {
                                c->chosen->error);
         return NPU_OK;
     }
-    for (size_t i = 0; i < c->s->n && !c->chosen; i++)
-        if (c->s->pts[i].ok && c->s->pts[i].has_power)
-            c->chosen = &c->s->pts[i];
-    for (size_t i = 0; i < c->s->n && !c->chosen; i++)
-        if (c->s->pts[i].ok)
+    for (size_t i = 0; i < c->s->n; i++)
+        if (c->s->pts[i].ok && better_default(&c->s->pts[i], c->chosen))
             c->chosen = &c->s->pts[i];
     return NPU_OK;
 }
@@ -231,6 +253,8 @@ npu_status rep_generate(const rep_options *o, size_t *n_plots, npu_err *err) {
         remove_flat(sub);
         remove_flat(c.stage);
     }
+    if (st == NPU_OK && o->text)
+        rep_write_text(&c, o->out, o->text);
     if (st == NPU_OK && n_plots) {
         *n_plots = 0;
         for (size_t i = 0; i < REP_N_FIGS; i++)

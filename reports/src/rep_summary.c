@@ -1,8 +1,10 @@
 /*
  * rep_summary: writes the report's summary.md — the sweep's counts, per model the point with
  * the lowest latency, the one with the lowest energy per frame and the energy/latency Pareto
- * set (sorted by latency), the failed points with their messages, and the figures (Markdown
- * images of the PNGs, or why a figure was not drawn). Plain GitHub-flavoured Markdown.
+ * set (sorted by latency), the points that do not fit hw_only (an expected outcome, listed
+ * apart), the failed points with their messages, and the figures (Markdown images of the
+ * PNGs, or why a figure was not drawn). Plain GitHub-flavoured Markdown. Also the short text
+ * summary `akisim report` prints on the terminal.
  */
 #include <math.h>
 #include <stdio.h>
@@ -67,14 +69,12 @@ static void models(rep_buf *b, const rep_ctx *c, bool *on, size_t *idx) {
     }
 }
 
-static void errors(rep_buf *b, const rep_ctx *c) {
-    if (c->s->n_ok == c->s->n)
-        return;
-    rb_puts(b, "## Failed points\n\n| point | model | mesh | mapping | error |\n"
-               "|---|---|---|---|---|\n");
+/* One table of failed points: the unfit ones (unfit) or the others. */
+static void error_rows(rep_buf *b, const rep_ctx *c, bool unfit) {
+    rb_puts(b, "| point | model | mesh | mapping | error |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < c->s->n; i++) {
         const rep_point *p = &c->s->pts[i];
-        if (p->ok)
+        if (p->ok || rep_point_unfit(p) != unfit)
             continue;
         char m[96];
         rep_mapping_label(p, m, sizeof m);
@@ -87,6 +87,33 @@ static void errors(rep_buf *b, const rep_ctx *c) {
         rb_puts(b, " |\n");
     }
     rb_puts(b, "\n");
+}
+
+static void errors(rep_buf *b, const rep_ctx *c) {
+    const size_t unfit = rep_count_unfit(c->s), failed = c->s->n - c->s->n_ok - unfit;
+    if (unfit > 0) {
+        rb_printf(b,
+                  "## Points that do not fit hw_only (expected)\n\n%zu point%s: the model needs "
+                  "more NPs than the mesh has for a hardware-only mapping (one pass, no partial "
+                  "reconfiguration). This is a result, not a fault: the hybrid points of the same "
+                  "model and mesh run it in several passes.\n\n",
+                  unfit, unfit == 1 ? "" : "s");
+        error_rows(b, c, true);
+    }
+    if (failed > 0) {
+        rb_puts(b, "## Failed points\n\n");
+        error_rows(b, c, false);
+    }
+}
+
+/* "111 ok, 9 do not fit hw_only (expected), 0 failed". */
+static void counts(char *dst, size_t cap, const rep_sweep *s) {
+    const size_t unfit = rep_count_unfit(s);
+    char u[96] = "";
+    if (unfit)
+        snprintf(u, sizeof u, ", %zu do%s not fit hw_only (expected)", unfit,
+                 unfit == 1 ? "es" : "");
+    snprintf(dst, cap, "%zu ok%s, %zu failed", s->n_ok, u, s->n - s->n_ok - unfit);
 }
 
 static void figures(rep_buf *b, const rep_ctx *c) {
@@ -112,10 +139,12 @@ npu_status rep_write_summary(const rep_ctx *c, npu_err *err) {
     rep_buf b = {0};
     rb_puts(&b, "# Sweep summary\n\nSweep `");
     rb_md(&b, c->s->dir);
+    char cnt[160];
+    counts(cnt, sizeof cnt, c->s);
     rb_printf(&b,
-              "`: %zu points, %zu ok, %zu failed, %zu models. Figures and the table of all "
-              "points: [index.html](index.html).\n\n",
-              c->s->n, c->s->n_ok, c->s->n - c->s->n_ok, c->n_models);
+              "`: %zu points, %s, %zu models. Figures and the table of all points: "
+              "[index.html](index.html).\n\n",
+              c->s->n, cnt, c->n_models);
     models(&b, c, on, idx);
     errors(&b, c);
     figures(&b, c);
@@ -127,4 +156,36 @@ npu_status rep_write_summary(const rep_ctx *c, npu_err *err) {
     free(path);
     rb_free(&b);
     return st;
+}
+
+void rep_write_text(const rep_ctx *c, const char *out, FILE *f) {
+    char cnt[160];
+    counts(cnt, sizeof cnt, c->s);
+    fprintf(f, "%zu points: %s\n", c->s->n, cnt);
+    size_t w = 0;
+    for (size_t m = 0; m < c->n_models; m++)
+        w = strlen(c->models[m]) > w ? strlen(c->models[m]) : w;
+    if (c->n_models)
+        fprintf(f, "best per model (latency, energy per frame):\n");
+    for (size_t m = 0; m < c->n_models; m++) {
+        const rep_point *p[2] = {rep_best(c, m, false), rep_best(c, m, true)};
+        for (int e = 0; e < 2; e++) {
+            char map[96], v[32];
+            rep_mapping_label(p[e], map, sizeof map);
+            rep_fmt(v, sizeof v, e ? p[e]->energy_mj : p[e]->latency_ms);
+            fprintf(f, "  %-*s  %-14s %8s %-2s  %s on %s (%s)\n", (int)w, e ? "" : c->models[m],
+                    e ? "lowest energy" : "lowest latency", v, e ? "mJ" : "ms", p[e]->id,
+                    p[e]->mesh, map);
+        }
+    }
+    size_t drawn = 0;
+    for (size_t i = 0; i < REP_N_FIGS; i++)
+        drawn += c->figs[i].drawn;
+    fprintf(f,
+            "report: %s/index.html (open in a browser), %s/summary.md\n%zu figure%s (PNG + SVG):",
+            out, out, drawn, drawn == 1 ? "" : "s");
+    for (size_t i = 0; i < REP_N_FIGS; i++)
+        if (c->figs[i].drawn)
+            fprintf(f, " %s", c->figs[i].name);
+    fprintf(f, "\n");
 }

@@ -22,9 +22,10 @@ static const char REPORT_HELP[] =
     "options:\n"
     "  -o, --output OUT   report directory (created; its report files are replaced)\n"
     "  --point ID         point of the power and NP utilisation figures\n"
-    "                     (default: the first successful point with a power CSV)\n"
+    "                     (default: the successful single-pass point with a power CSV\n"
+    "                     that uses the most NPs)\n"
     "  --gnuplot PATH     gnuplot executable (default: gnuplot from PATH)\n"
-    "  -q, --quiet        no warnings and no final line\n"
+    "  -q, --quiet        no warnings and no summary on the terminal\n"
     "  -h, --help         show this help\n";
 
 int cmd_report(int argc, char **argv) {
@@ -61,10 +62,8 @@ int cmd_report(int argc, char **argv) {
     npu_err err;
     npu_err_clear(&err);
     size_t n_plots = 0;
+    o.text = o.quiet ? NULL : stdout;
     if (rep_generate(&o, &n_plots, &err) != NPU_OK)
         return cli_fail(&err);
-    if (!o.quiet)
-        printf("report: %s/index.html, %s/summary.md, %zu figure%s (PNG + SVG)\n", o.out, o.out,
-               n_plots, n_plots == 1 ? "" : "s");
     return CLI_OK;
 }

@@ -642,3 +642,124 @@ TEST(ReportRender, ChromiumLoadsPageAndEveryFigure) {
     // Sorting works: the script ran (aria-sort appears only after a click, so check wiring).
     EXPECT_NE(dom.find("title=\"click to sort\""), std::string::npos);
 }
+
+// ---- expected failures, heat-map labels, default point, hw_only vs hybrid per mesh ----
+
+// The mapper's refusal of a hardware-only mapping that does not fit (sim sweep error text).
+const char UNFIT[] = "hw_only: layer 'sep_11' does not fit: layers 'conv_0'..'sep_11' need "
+                     "more NPs than the 10 slots of gen:cnp=8,fnp=2 in one pass";
+
+TEST(ReportRender, UnfitPointsReportedAsExpected) {
+    NEED_GNUPLOT();
+    TempDir t;
+    std::vector<Pt> pts = make_points();
+    // p00001 (akidanet, gen:cnp=8, hw_only, allnps) becomes an expected "does not fit".
+    pts[1].ok = false;
+    pts[1].power = false;
+    pts[1].error = UNFIT;
+    write_sweep(t.path, pts);
+    const std::string out = t.path + "/report";
+    std::string so, se;
+    ASSERT_EQ(run(std::string(AKISIM_CLI) + " report " + t.path + " -o " + out, &so, &se), 0) << se;
+    const std::string counts = std::to_string(pts.size()) +
+                               " points: " + std::to_string(pts.size() - 2) +
+                               " ok, 1 does not fit hw_only (expected), 1 failed";
+    EXPECT_NE(so.find(counts), std::string::npos) << so;
+    EXPECT_NE(so.find("index.html"), std::string::npos) << so;
+    EXPECT_NE(so.find("lowest latency"), std::string::npos) << so;
+    const std::string md = read_file(out + "/summary.md");
+    EXPECT_NE(md.find(counts.substr(counts.find(": ") + 2)), std::string::npos);
+    const size_t unfit_at = md.find("## Points that do not fit hw_only (expected)");
+    const size_t failed_at = md.find("## Failed points");
+    ASSERT_NE(unfit_at, std::string::npos);
+    ASSERT_NE(failed_at, std::string::npos);
+    // Each point in its own section.
+    EXPECT_GT(md.find("| p00001 |"), unfit_at);
+    EXPECT_LT(md.find("| p00001 |"), failed_at);
+    EXPECT_GT(md.find("| p00000 |"), failed_at);
+    const std::string html = read_file(out + "/index.html");
+    EXPECT_NE(html.find("<tr class=\"unfit\"><td>p00001</td>"), std::string::npos);
+    EXPECT_NE(html.find("<tr class=\"err\"><td>p00000</td>"), std::string::npos);
+    EXPECT_NE(html.find("<td>does not fit</td>"), std::string::npos);
+    // The hw_only vs hybrid figure (3 meshes: per mesh) marks the cell and says why.
+    const std::string gp = read_file(out + "/gnuplot/hw_hybrid.gp");
+    EXPECT_NE(gp.find("best point per model and mesh"), std::string::npos);
+    EXPECT_NE(gp.find("does not fit"), std::string::npos);
+    EXPECT_TRUE(is_png(out + "/hw_hybrid.png"));
+    EXPECT_TRUE(is_svg(out + "/hw_hybrid.svg"));
+    // A failure that is not the mapper's hw_only refusal stays a failure.
+    pts[1].error = "hw_only: run: more than max_cycles";
+    write_sweep(t.path, pts);
+    ASSERT_EQ(run(std::string(AKISIM_CLI) + " report " + t.path + " -o " + out, &so, &se), 0) << se;
+    EXPECT_NE(so.find("ok, 2 failed"), std::string::npos) << so;
+}
+
+TEST(ReportRender, HeatMapLabelsAndDefaultPoint) {
+    NEED_GNUPLOT();
+    TempDir t;
+    std::vector<Pt> pts = make_points();
+    // Reference for the default point: ok, power CSV, single pass, most NPs, lowest index.
+    const Pt *want = nullptr;
+    for (const Pt &p : pts)
+        if (p.ok && p.power && (!want || p.nps.size() > want->nps.size()))
+            want = &p;
+    ASSERT_NE(want, nullptr);
+    Pt &w = pts[want->index];
+    // Hand-chosen utilisations: 26 %, 1.9 %, 0.04 % (an idle-looking FNP), 0.
+    w.nps = {{1, 1, 0, 0.2627}, {1, 1, 1, 0.0188}, {1, 1, 2, 0.0004}, {1, 1, 3, 0.0}};
+    for (int k = 0; k < 4; k++) // keep it the point with the most NPs
+        for (int s = 0; s < 4; s++)
+            w.nps.push_back({2 + k % 2, 1 + k / 2, s, 0.5});
+    write_sweep(t.path, pts);
+    const std::string out = t.path + "/report";
+    std::string err;
+    ASSERT_EQ(report(t.path + " -o " + out + " -q", &err), 0) << err;
+    const std::string gp = read_file(out + "/gnuplot/np_util.gp");
+    bool best = true;
+    for (const Pt &p : pts)
+        if (p.ok && p.power && p.nps.size() > w.nps.size())
+            best = false;
+    if (best) { // the default chose the point the reference chose
+        EXPECT_NE(gp.find(w.id + ":"), std::string::npos) << gp.substr(0, 400);
+    }
+    ASSERT_EQ(report(t.path + " -o " + out + " -q --point " + w.id, &err), 0) << err;
+    const std::string dat = read_file(out + "/gnuplot/np_util.dat");
+    EXPECT_NE(dat.find("\t26.27\tCNP1\t26%\n"), std::string::npos) << dat.substr(0, 300);
+    EXPECT_NE(dat.find("\t1.88\tCNP1\t1.9%\n"), std::string::npos);
+    EXPECT_NE(dat.find("\t0.04\tCNP1\t<0.1%\n"), std::string::npos);
+    EXPECT_NE(dat.find("\t0\tCNP1\t0%\n"), std::string::npos);
+    // Utilisations up to 50 %: the colour scale tops at 50 %.
+    EXPECT_NE(read_file(out + "/gnuplot/np_util.gp").find("set cbrange [0:50]"), std::string::npos);
+    EXPECT_TRUE(is_png(out + "/np_util.png"));
+    EXPECT_TRUE(is_svg(out + "/np_util.svg"));
+}
+
+TEST(ReportRender, ManyMeshesFallBackToPerModelBars) {
+    NEED_GNUPLOT();
+    TempDir t;
+    std::vector<Pt> pts;
+    for (int k = 0; k < 10; k++) // ten meshes: more than the per-mesh figure shows
+        for (int hw = 0; hw < 2; hw++) {
+            Pt p;
+            char id[16];
+            snprintf(id, sizeof id, "p%05d", (int)pts.size());
+            p.id = id;
+            p.index = (int)pts.size();
+            p.model = "m";
+            p.mesh = "gen:cnp=" + std::to_string(8 * (k + 1)) + ",fnp=2";
+            p.cols = p.rows = 2;
+            p.mesh_nps = 8 * (k + 1) + 2;
+            p.hw_only = hw;
+            p.seqs.push_back({true, 1.0 + k, 0.5, 0.1, 500, 300000});
+            p.nps.push_back({1, 1, 0, 0.5});
+            pts.push_back(p);
+        }
+    write_sweep(t.path, pts);
+    const std::string out = t.path + "/report";
+    std::string err;
+    ASSERT_EQ(report(t.path + " -o " + out + " -q", &err), 0) << err;
+    const std::string gp = read_file(out + "/gnuplot/hw_hybrid.gp");
+    EXPECT_NE(gp.find("hw_only vs hybrid: best point per model'"), std::string::npos);
+    EXPECT_TRUE(is_png(out + "/hw_hybrid.png"));
+    EXPECT_TRUE(is_svg(out + "/hw_hybrid.svg"));
+}

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "npu/npu_err.h"
 
@@ -86,6 +87,7 @@ typedef struct rep_options {
     const char *point;   /* point for the power and NP plots (NULL: default choice) */
     const char *gnuplot; /* gnuplot executable (NULL: "gnuplot" from PATH) */
     bool quiet;          /* no warnings on stderr */
+    FILE *text;          /* short text summary printed here on success (NULL: none) */
 } rep_options;
 
 /* Loads DIR/points/ *.json and DIR/results.csv. Bad or missing files, a directory with no
