@@ -55,6 +55,7 @@ static const mesh_calib_field mesh_calib_table[] = {
     F64("e_dma_byte_pj", e_dma_byte_pj, MESH_CR_NONNEG, "pJ/B"),
     F64("e_ext_byte_pj", e_ext_byte_pj, MESH_CR_NONNEG, "pJ/B"),
     F64("e_np_cycle_pj", e_np_cycle_pj, MESH_CR_NONNEG, "pJ/cycle"),
+    F64("e_np_busy_pj", e_np_busy_pj, MESH_CR_NONNEG, "pJ/cycle"),
     F64("p_static_np_mw", p_static_np_mw, MESH_CR_NONNEG, "mW/NP"),
     F64("p_floor_mw", p_floor_mw, MESH_CR_NONNEG, "mW"),
     F64("power_sample_us", power_sample_us, MESH_CR_POS, "us"),
@@ -90,7 +91,7 @@ static const mesh_calib_field mesh_calib_table[] = {
 _Static_assert(MESH_CALIB_N_FIELDS <= MESH_CALIB_MAX_FIELDS, "raise MESH_CALIB_MAX_FIELDS");
 /* A field appended to mesh_calib or npu_cost_params must also get a row above (and a line
  * in the shipped YAML files and docs/timing-model.md): these fire when one is added. */
-_Static_assert(sizeof(mesh_calib) == offsetof(mesh_calib, e_np_cycle_pj) + sizeof(double),
+_Static_assert(sizeof(mesh_calib) == offsetof(mesh_calib, e_np_busy_pj) + sizeof(double),
                "new mesh_calib field: add it to mesh_calib_table");
 _Static_assert(sizeof(npu_cost_params) ==
                    offsetof(npu_cost_params, cnp_sep_channels_per_cycle) + sizeof(double),

@@ -195,11 +195,11 @@ static const sim_fit_param FIT_ENERGY[] = {
     {"e_synop_pj", 0.05, 20.0, 0},      {"e_sram_read_pj", 0.5, 100.0, 0},
     {"e_sram_write_pj", 0.5, 100.0, 0}, {"e_hop_byte_pj", 0.05, 10.0, 0},
     {"e_dma_byte_pj", 0.1, 20.0, 0},    {"e_ext_byte_pj", 1.0, 100.0, 0},
-    {"e_np_cycle_pj", 0.01, 50.0, 0},   {"p_static_np_mw", 0.001, 5.0, 0},
-    {"p_floor_mw", 10.0, 2000.0, 0},
+    {"e_np_cycle_pj", 0.01, 50.0, 0},   {"e_np_busy_pj", 0.01, 100.0, 0},
+    {"p_static_np_mw", 0.001, 5.0, 0},  {"p_floor_mw", 10.0, 2000.0, 0},
 };
 #define N_ENERGY (sizeof FIT_ENERGY / sizeof FIT_ENERGY[0])
-#define N_EFIELDS 7 /* the e_* fields: the dynamic energy is linear in them */
+#define N_EFIELDS 8 /* the e_* fields: the dynamic energy is linear in them */
 
 #define PULL 1e-3 /* weight of the pull toward the starting values */
 
@@ -262,7 +262,7 @@ typedef struct fit_ctx {
 
 static const char *const EFIELDS[N_EFIELDS] = {"e_synop_pj",    "e_sram_read_pj", "e_sram_write_pj",
                                                "e_hop_byte_pj", "e_dma_byte_pj",  "e_ext_byte_pj",
-                                               "e_np_cycle_pj"};
+                                               "e_np_cycle_pj", "e_np_busy_pj"};
 
 /* Stage 1: replays every case, scores the cycle figures. */
 static double timing_objective(const double *x, void *vctx) {

@@ -31,6 +31,7 @@
 
 #include "npu/npu_cost.h"
 #include "npu_regmap.h"
+#include "sim_energy.h"
 #include "sim_estimate.h"
 #include "sim_noc.h"
 
@@ -762,8 +763,10 @@ static npu_status np_serve(ectx *x, uint32_t u, uint32_t f, uint32_t rf0) {
         for (uint32_t l = 0; l < n->L; l++) {
             double a = n->arr[(size_t)f * n->L + l];
             double s = a > t ? a : t;
-            double end = s + (double)line_cycles(x, c, c->need_col_first + l,
-                                                 n->in_ev[(size_t)rf * n->L + l]);
+            double lc = (double)line_cycles(x, c, c->need_col_first + l,
+                                            n->in_ev[(size_t)rf * n->L + l]);
+            double end = s + lc;
+            x->dyn_pj += sim_energy_busy_pj(c, x->c, x->vscale, lc);
             uint64_t xb = c->external_weights
                               ? (uint64_t)n->in_ev[(size_t)rf * n->L + l] * n->row_words * 4u
                               : 0;
@@ -779,6 +782,7 @@ static npu_status np_serve(ectx *x, uint32_t u, uint32_t f, uint32_t rf0) {
                     continue;
                 }
                 end += (double)n->out_cyc[o];
+                x->dyn_pj += sim_energy_busy_pj(c, x->c, x->vscale, (double)n->out_cyc[o]);
                 uint32_t ev = n->out_ev[(size_t)rf * n->O + o];
                 uint32_t bytes = (ev ? ev : 1u) * eb, ox = c->out_col_first + o;
                 for (uint32_t k = 0; k < n->n_dest; k++) {

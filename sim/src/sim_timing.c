@@ -26,6 +26,7 @@
 
 #include "npu/npu_cost.h"
 #include "sim_engine_int.h"
+#include "sim_energy.h"
 #include "sim_noc.h"
 #include "sim_sched.h"
 
@@ -648,8 +649,9 @@ static npu_status try_start(tctx *x, uint32_t t, double now, uint32_t F) {
         return NPU_OK;
     }
     const npu_np_config *c = x->d->nps[t].cfg;
-    double end = now + (double)line_cycles(x, c, c->need_col_first + l, p->in_ev[li]);
-    add_energy(x, now, end, p->in_pj[li]);
+    double lc = (double)line_cycles(x, c, c->need_col_first + l, p->in_ev[li]);
+    double end = now + lc;
+    add_energy(x, now, end, p->in_pj[li] + sim_energy_busy_pj(c, x->c, x->vscale, lc));
     if (p->ext_b[li] > 0) {
         double s = now > x->ext_free ? now : x->ext_free;
         x->ext_free = s + (double)p->ext_b[li] / x->c->ext_bytes_per_cycle;
@@ -664,7 +666,9 @@ static npu_status try_start(tctx *x, uint32_t t, double now, uint32_t F) {
         }
         double s = end;
         end += (double)p->out_cyc[o];
-        add_energy(x, s, end, p->out_pj[(size_t)f * p->O + o]);
+        add_energy(x, s, end,
+                   p->out_pj[(size_t)f * p->O + o] +
+                       sim_energy_busy_pj(c, x->c, x->vscale, (double)p->out_cyc[o]));
         npu_status st = push_ev(x, end, K_SEND, t, f, o);
         if (st != NPU_OK) {
             return st;

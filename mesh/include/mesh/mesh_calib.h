@@ -68,6 +68,7 @@ typedef struct mesh_calib {
     uint64_t max_cycles;    /* a run stops with an error beyond this many cycles */
     uint64_t max_events;    /* a run stops with an error beyond this many events */
     double e_np_cycle_pj;   /* per powered NP and cycle of its running sequence (clock), pJ */
+    double e_np_busy_pj;    /* per busy NP cycle at full filter-lane occupancy (work), pJ */
 } mesh_calib;
 
 /* Loads the default calibration of a mesh (by preset name, or the generic v1/v2 set for
