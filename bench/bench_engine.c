@@ -14,24 +14,31 @@
  *    temporary directory); median of RUNS runs after one warm-up. Host time per simulated
  *    frame = that median / batch; real-time factor = host seconds per simulated device
  *    second = host time per frame / (inference_clk / batch / clock);
- *  - replay: the record of a batch-10 run on akd1000/allnps is replayed onto another
- *    mapping (akd1000/minimal) and another mesh (akd1500/allnps) with sim_device_replay,
- *    against the full path (forward) on that same target; the cycles must be identical;
- *  - peak RSS: getrusage ru_maxrss of the child (zoo build included) and the high-water
- *    mark of the simulation alone (VmHWM after resetting it through /proc/self/clear_refs
- *    once the model is built; omitted when the kernel refuses), read after the full-path
- *    runs and again after the replays (which hold a second device and the taken record).
+ *  - record: events and bytes of the batch-10 record (compact streams and input summaries)
+ *    against 12-byte event structs;
+ *  - replay: the record of a batch-10 run on akd1000 is replayed onto another mapping
+ *    (akd1000/minimal) and another mesh (akd1500/allnps) with sim_device_replay, against
+ *    the full path (forward) on that same target; the cycles must be identical;
+ *  - peak RSS, per phase (VmHWM reset through /proc/self/clear_refs at the start of each,
+ *    after malloc_trim(0) has returned what the previous phase freed; omitted when the
+ *    kernel refuses): the zoo build with mapping and programming; the full path on each
+ *    replay target (its device and its own record, nothing else of the case held); the full
+ *    path on akd1000 (its device, the record being made); each replay phase (the target
+ *    device and the taken record; the recording device is freed before). The process peak
+ *    printed is the maximum over the phases (resetting VmHWM also resets ru_maxrss).
  *
+ * --no-fork runs the cases in the parent (for heap profilers that do not follow forks).
  * Times are wall clock and, in parentheses, process CPU time (robust on a loaded host).
  *
- * Usage: akisim-bench-engine [--runs N] [CASE...] (CASE: kws, an05, an10; default all).
+ * Usage: akisim-bench-engine [--runs N] [--no-fork] [CASE...] (CASE: kws, an05, an10; default
+ * all).
  * Nothing here asserts on time; exit status 1 only when a step fails.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -291,43 +298,123 @@ static bool eng_full_path(eng_run *r, eng_target *t, size_t batch) {
     return true;
 }
 
-/* Replay of rec onto (mesh_name, mode) vs the full path there. */
-static bool eng_replay(eng_run *r, const sim_record *rec, const char *mesh_name,
-                       cmp_map_mode mode) {
+/* Peak resident set (MB) since the last eng_phase_start(); -1 when the kernel does not let
+ * VmHWM be reset. */
+static double eng_phase_peak_mb(bool hwm) {
+    return hwm ? (double)eng_vmhwm_kb() / 1024.0 : -1.0;
+}
+
+/* Starts a memory phase: memory freed by the previous phase goes back to the system and the
+ * high-water mark is reset to the current RSS; false when the reset is refused. */
+static bool eng_phase_start(void) {
+    malloc_trim(0);
+    return eng_reset_hwm();
+}
+
+/* A replay target and its figures. */
+typedef struct eng_replay_target {
+    const char *mesh;  /* mesh name */
+    cmp_map_mode mode; /* mapping mode */
+    eng_times full;    /* full path (forward) medians there */
+    uint64_t full_clk; /* its cycles */
+    double full_mb;    /* peak RSS of that phase (MB) */
+    double rp, rp_cpu; /* replay medians (s) */
+    uint64_t rp_clk;   /* replay cycles */
+    double rp_mb;      /* peak RSS of the replay phase (MB) */
+} eng_replay_target;
+
+/* Reference: the full path on the target, in a phase of its own (the target device and
+ * its own record; nothing else of the case is held). */
+static bool eng_reference(eng_run *r, size_t batch, eng_replay_target *x) {
     eng_target t;
-    if (!eng_target_setup(r, mesh_name, mode, &t)) {
+    if (!eng_target_setup(r, x->mesh, x->mode, &t)) {
         eng_target_free(&t);
         return false;
     }
-    const size_t batch = sim_record_frames(rec);
-    eng_times full;
-    bool ok = eng_forward_median(r, t.dev, batch, false, &full);
-    const uint64_t full_clk = sim_device_metrics(t.dev).inference_clk;
+    const bool hwm = eng_phase_start();
+    bool ok = eng_forward_median(r, t.dev, batch, false, &x->full);
+    x->full_clk = sim_device_metrics(t.dev).inference_clk;
+    x->full_mb = eng_phase_peak_mb(hwm);
+    eng_outputs_free(r);
+    eng_target_free(&t);
+    return ok;
+}
+
+/* Replay of rec onto the target: a phase holding the target device and the record. */
+static bool eng_replay(eng_run *r, const sim_record *rec, eng_replay_target *x) {
+    eng_target t;
+    if (!eng_target_setup(r, x->mesh, x->mode, &t)) {
+        eng_target_free(&t);
+        return false;
+    }
+    const bool hwm = eng_phase_start();
     double s[BENCH_RUNS_MAX], sc[BENCH_RUNS_MAX];
     npu_err err;
     npu_err_clear(&err);
+    bool ok = true;
     for (int i = 0; ok && i < r->runs + 1; i++) { /* run 0 is the warm-up */
         const double t0 = bench_now(), c0 = eng_cpu_now();
         ok = sim_device_replay(t.dev, rec, &err) == NPU_OK || eng_fail("replay", &err);
         s[i ? i - 1 : 0] = bench_now() - t0;
         sc[i ? i - 1 : 0] = eng_cpu_now() - c0;
     }
+    x->rp_mb = eng_phase_peak_mb(hwm);
     if (ok) {
-        const double rp = bench_median(s, r->runs), rpc = bench_median(sc, r->runs);
-        const uint64_t rp_clk = sim_device_metrics(t.dev).inference_clk;
-        printf("  replay of the batch-%zu record onto %s/%s: full path %8.2f ms (cpu %8.2f), "
+        x->rp = bench_median(s, r->runs);
+        x->rp_cpu = bench_median(sc, r->runs);
+        x->rp_clk = sim_device_metrics(t.dev).inference_clk;
+        printf("  replay of the batch-%u record onto %s/%s: full path %8.2f ms (cpu %8.2f), "
                "replay %7.2f ms (cpu %7.2f), speedup %.1fx (cpu %.1fx); cycles %llu vs %llu "
                "(%s)\n",
-               batch, mesh_name, cmp_map_mode_name(mode), full.fwd * 1e3, full.fwd_cpu * 1e3,
-               rp * 1e3, rpc * 1e3, full.fwd / rp, full.fwd_cpu / rpc, (unsigned long long)full_clk,
-               (unsigned long long)rp_clk, full_clk == rp_clk ? "identical" : "DIFFER");
-        ok = full_clk == rp_clk;
+               sim_record_frames(rec), x->mesh, cmp_map_mode_name(x->mode), x->full.fwd * 1e3,
+               x->full.fwd_cpu * 1e3, x->rp * 1e3, x->rp_cpu * 1e3, x->full.fwd / x->rp,
+               x->full.fwd_cpu / x->rp_cpu, (unsigned long long)x->full_clk,
+               (unsigned long long)x->rp_clk, x->full_clk == x->rp_clk ? "identical" : "DIFFER");
+        printf("    peak RSS: full path there %.1f MB, replay phase %.1f MB\n", x->full_mb,
+               x->rp_mb);
+        ok = x->full_clk == x->rp_clk;
     }
     eng_target_free(&t);
     return ok;
 }
 
-/* Runs one case; returns the exit status of the child. */
+/* Prints the size of a record: events, bytes with and without its summaries. */
+static void eng_print_record(sim_record *rec) {
+    const uint64_t ev = sim_record_events(rec), by = sim_record_bytes(rec);
+    printf("  record of the batch-%u run: %llu events, %.1f MB (%.2f bytes/event, input "
+           "summaries included; as 12-byte event structs %.1f MB)\n",
+           sim_record_frames(rec), (unsigned long long)ev, (double)by / 1048576.0,
+           ev ? (double)by / (double)ev : 0.0, (double)ev * 12.0 / 1048576.0);
+}
+
+/* The case's model built, inputs made (from a throw-away akd1000 program), mode chosen. */
+static bool eng_prepare(eng_run *r, cmp_map_mode *mode, double *build_s) {
+    npu_err err;
+    npu_err_clear(&err);
+    cmp_zoo_opts o;
+    cmp_zoo_opts_default(&o);
+    o.alpha = r->c->alpha;
+    o.input_size = r->c->input_size;
+    const double t0 = bench_now();
+    bool ok = cmp_zoo_build(r->c->zoo, &o, &r->model, &err) == NPU_OK || eng_fail(r->c->zoo, &err);
+    *build_s = bench_now() - t0;
+    eng_target t;
+    memset(&t, 0, sizeof t);
+    *mode = CMP_MAP_ALLNPS;
+    if (ok && !eng_target_setup(r, "akd1000", *mode, &t)) { /* e.g. a mapper limit */
+        eng_target_free(&t);
+        *mode = CMP_MAP_MINIMAL;
+        printf("%s: allnps failed (above); falling back to minimal\n", r->c->label);
+        ok = eng_target_setup(r, "akd1000", *mode, &t);
+    }
+    ok = ok && eng_inputs(r, t.program);
+    eng_target_free(&t);
+    return ok;
+}
+
+/* Runs one case; returns the exit status of the child. Phases, each with its own peak RSS:
+ * the full path on every replay target (reference), the full path on akd1000 (record
+ * made), then the replays of that record (the akd1000 device freed). */
 static int eng_case_run(const eng_case *c, int runs) {
     eng_run r;
     memset(&r, 0, sizeof r);
@@ -338,26 +425,19 @@ static int eng_case_run(const eng_case *c, int runs) {
         perror("akisim-bench-engine: mkdtemp");
         return 1;
     }
-    npu_err err;
-    npu_err_clear(&err);
-    cmp_zoo_opts o;
-    cmp_zoo_opts_default(&o);
-    o.alpha = c->alpha;
-    o.input_size = c->input_size;
-    const double t0 = bench_now();
+    cmp_map_mode mode = CMP_MAP_ALLNPS;
+    double build_s = 0.0;
+    bool ok = eng_prepare(&r, &mode, &build_s);
+    const long hwm_build = eng_vmhwm_kb(); /* zoo build, mapping, programming */
+    eng_replay_target tg[2] = {{.mesh = "akd1000", .mode = CMP_MAP_MINIMAL},
+                               {.mesh = "akd1500", .mode = CMP_MAP_ALLNPS}};
+    for (int k = 0; ok && k < 2; k++) {
+        ok = eng_reference(&r, BENCH_MAX_BATCH, &tg[k]);
+    }
     eng_target t;
     memset(&t, 0, sizeof t);
-    bool ok = cmp_zoo_build(c->zoo, &o, &r.model, &err) == NPU_OK || eng_fail(c->zoo, &err);
-    const double build_s = bench_now() - t0;
-    cmp_map_mode mode = CMP_MAP_ALLNPS;
-    if (ok && !eng_target_setup(&r, "akd1000", mode, &t)) { /* e.g. a mapper limit */
-        eng_target_free(&t);
-        mode = CMP_MAP_MINIMAL;
-        printf("%s: allnps failed (above); falling back to minimal\n", c->label);
-        ok = eng_target_setup(&r, "akd1000", mode, &t);
-    }
-    ok = ok && eng_inputs(&r, t.program);
-    const bool hwm = ok && eng_reset_hwm();
+    ok = ok && eng_target_setup(&r, "akd1000", mode, &t);
+    const bool hwm = ok && eng_phase_start();
     const long hwm0 = eng_vmhwm_kb();
     if (ok) {
         printf("%s on akd1000/%s (", c->label, cmp_map_mode_name(mode));
@@ -370,21 +450,31 @@ static int eng_case_run(const eng_case *c, int runs) {
         }
     }
     ok = ok && eng_full_path(&r, &t, 1) && eng_full_path(&r, &t, BENCH_MAX_BATCH);
-    const long hwm_full = eng_vmhwm_kb();
+    const double full_mb = eng_phase_peak_mb(hwm);
     sim_record *rec = ok ? sim_device_take_record(t.dev) : NULL;
     ok = ok && rec != NULL;
-    ok = ok && eng_replay(&r, rec, "akd1000", CMP_MAP_MINIMAL);
-    ok = ok && eng_replay(&r, rec, "akd1500", CMP_MAP_ALLNPS);
-    sim_record_free(rec);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     if (ok) {
-        printf("  peak RSS: process %.1f MB (zoo build included)", (double)ru.ru_maxrss / 1024.0);
+        eng_print_record(rec);
+    }
+    eng_target_free(&t); /* the recording device is not needed by the replays */
+    eng_outputs_free(&r);
+    for (int k = 0; ok && k < 2; k++) {
+        ok = eng_replay(&r, rec, &tg[k]);
+    }
+    sim_record_free(rec);
+    if (ok) {
+        double peak = (double)hwm_build / 1024.0;
+        peak = full_mb > peak ? full_mb : peak;
+        for (int k = 0; k < 2; k++) {
+            peak = tg[k].full_mb > peak ? tg[k].full_mb : peak;
+            peak = tg[k].rp_mb > peak ? tg[k].rp_mb : peak;
+        }
+        printf("  peak RSS: process %.1f MB (max over the phases); zoo build, mapping and "
+               "programming %.1f MB",
+               peak, (double)hwm_build / 1024.0);
         if (hwm) {
-            printf("; high-water mark since the model was built (%.1f MB resident then): "
-                   "%.1f MB after the full path, %.1f MB after the replays",
-                   (double)hwm0 / 1024.0, (double)hwm_full / 1024.0,
-                   (double)eng_vmhwm_kb() / 1024.0);
+            printf("; full path on akd1000 %.1f MB (%.1f MB resident before it)", full_mb,
+                   (double)hwm0 / 1024.0);
         }
         printf("\n");
     }
@@ -392,7 +482,6 @@ static int eng_case_run(const eng_case *c, int runs) {
     for (int i = 0; i < BENCH_MAX_BATCH; i++) {
         free(r.inputs[i].data);
     }
-    eng_target_free(&t);
     npu_model_free(r.model);
     for (int k = 0; k < 4; k++) {
         static const char *const names[] = {"stats.json", "summary.txt", "trace.json", "power.csv"};
@@ -426,11 +515,16 @@ static int eng_case_child(const eng_case *c, int runs) {
 
 int main(int argc, char **argv) {
     int runs = BENCH_RUNS_DEFAULT, rc = 0, n_sel = 0;
+    bool fork_cases = true;
     bool sel[sizeof eng_cases / sizeof eng_cases[0]] = {false};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
             runs = atoi(argv[++i]);
             runs = runs < 1 ? 1 : (runs > BENCH_RUNS_MAX ? BENCH_RUNS_MAX : runs);
+            continue;
+        }
+        if (strcmp(argv[i], "--no-fork") == 0) { /* for profilers that do not follow forks */
+            fork_cases = false;
             continue;
         }
         bool found = false;
@@ -441,14 +535,16 @@ int main(int argc, char **argv) {
             }
         }
         if (!found) {
-            fprintf(stderr, "usage: akisim-bench-engine [--runs N] [kws|an05|an10]...\n");
+            fprintf(stderr,
+                    "usage: akisim-bench-engine [--runs N] [--no-fork] [kws|an05|an10]...\n");
             return 2;
         }
     }
     printf("akisim-bench-engine: one thread; stats, summary, trace and power written each run\n");
     for (size_t k = 0; k < sizeof eng_cases / sizeof eng_cases[0]; k++) {
         if (n_sel == 0 || sel[k]) {
-            rc |= eng_case_child(&eng_cases[k], runs);
+            rc |= fork_cases ? eng_case_child(&eng_cases[k], runs)
+                             : eng_case_run(&eng_cases[k], runs);
         }
     }
     return rc;

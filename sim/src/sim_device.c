@@ -49,7 +49,7 @@ npu_status sim_tensor_events(const npu_tensor *t, npu_event_buf *out, npu_err *e
     for (size_t i = 0; i < total; i++) {
         nz += t->data[i] != 0;
     }
-    if (out->cap - out->n < nz) { /* exact size: records hold many of these */
+    if (out->cap - out->n < nz) { /* exact size (a reused scratch buffer) */
         npu_event *ev = realloc(out->ev, (out->n + nz) * sizeof *ev);
         if (ev == NULL) {
             return oom(err);
@@ -307,7 +307,8 @@ npu_status sim_record_new(const sim_device *d, uint32_t n_frames, sim_record **o
     r->layers = calloc(r->n_layers + 1, sizeof *r->layers);
     r->input = calloc(n_frames + 1, sizeof *r->input);
     r->events = calloc((size_t)n_frames * r->n_layers + 1, sizeof *r->events);
-    if (r->layers == NULL || r->input == NULL || r->events == NULL) {
+    r->sums = calloc((size_t)n_frames * r->n_layers + 1, sizeof *r->sums);
+    if (r->layers == NULL || r->input == NULL || r->events == NULL || r->sums == NULL) {
         sim_record_free(r);
         return oom(err);
     }
@@ -358,14 +359,17 @@ typedef struct sim_route {
 
 /* Per-forward working state. */
 typedef struct sim_frame {
-    npu_tensor *store;     /* per layer: host-visible output (data NULL when none) */
-    npu_event_buf *np_out; /* per NP instance: output events of this frame */
-    npu_event_buf tmp;     /* scratch: DMA input events */
-    uint32_t *route_first; /* per NP instance: first route (n_nps + 1 entries) */
-    sim_route *routes;     /* routes grouped by receiver */
-    int64_t *layer_pass;   /* [seq * n_layers + layer]: pass of a hardware layer, or -1 */
-    uint32_t *merge_src;   /* merge scratch: NP instances with output events */
-    size_t *heads;         /* merge scratch: per merged NP, next event index */
+    npu_tensor *store;               /* per layer: host-visible output (data NULL when none) */
+    npu_event_buf *np_out;           /* per NP instance: output events of this frame */
+    npu_event_buf tmp;               /* scratch: DMA input events */
+    npu_event_buf rec_tmp;           /* scratch: a stream's events before compaction */
+    const npu_np_config **layer_cfg; /* per layer: first NP configuration, or NULL */
+    uint32_t *last_use;              /* per NP: last layer reading its output (its own if none) */
+    uint32_t *route_first;           /* per NP instance: first route (n_nps + 1 entries) */
+    sim_route *routes;               /* routes grouped by receiver */
+    int64_t *layer_pass;             /* [seq * n_layers + layer]: pass of a hardware layer, or -1 */
+    uint32_t *merge_src;             /* merge scratch: NP instances with output events */
+    size_t *heads;                   /* merge scratch: per merged NP, next event index */
 } sim_frame;
 
 static bool dest_names(const npu_np_config *qc, uint32_t k, mesh_ident id) {
@@ -418,6 +422,18 @@ static npu_status build_routes(const sim_device *d, sim_frame *f, npu_err *err) 
         }
     }
     f->route_first[d->n_nps] = (uint32_t)k;
+    f->last_use = calloc((size_t)d->n_nps + 1, sizeof *f->last_use);
+    if (f->last_use == NULL) {
+        return oom(err);
+    }
+    for (uint32_t t = 0; t < d->n_nps; t++) {
+        f->last_use[t] = f->last_use[t] > d->nps[t].cfg->layer_index ? f->last_use[t]
+                                                                     : d->nps[t].cfg->layer_index;
+        for (uint32_t j = f->route_first[t]; j < f->route_first[t + 1]; j++) {
+            uint32_t q = f->routes[j].q, l = d->nps[t].cfg->layer_index;
+            f->last_use[q] = l > f->last_use[q] ? l : f->last_use[q];
+        }
+    }
     return NPU_OK;
 }
 
@@ -611,9 +627,9 @@ static uint64_t ev_key(const npu_event *e) {
     return ((uint64_t)e->x << 48) | ((uint64_t)e->y << 32) | e->c;
 }
 
-/* Appends every NP output of layer l (pass) to the record stream, in scan order, into an
- * exactly sized buffer. Each NP's output is already in scan order: outputs that follow each
- * other are copied, interleaved ones (NPs splitting the filters) merged. */
+/* Appends every NP output of layer l (pass) to out, in scan order. Each NP's output is already in
+ * scan order: outputs that follow each other are copied, interleaved ones (NPs splitting the
+ * filters) merged. */
 static npu_status record_hw_layer(const sim_device *d, sim_frame *f, uint32_t pass, uint32_t l,
                                   npu_event_buf *out, npu_err *err) {
     const sim_pass_plan *pp = &d->passes[pass];
@@ -631,7 +647,7 @@ static npu_status record_hw_layer(const sim_device *d, sim_frame *f, uint32_t pa
         src[n_src++] = t;
         total += b->n;
     }
-    if (total > 0) {
+    if (out->cap < out->n + total) {
         npu_event *ev = realloc(out->ev, (out->n + total) * sizeof *ev);
         if (ev == NULL) {
             return oom(err);
@@ -671,22 +687,49 @@ static npu_status record_hw_layer(const sim_device *d, sim_frame *f, uint32_t pa
     return NPU_OK;
 }
 
+/* Input summaries of frame fi's hardware layers (geometry of their first NP). */
+static npu_status record_sums(const sim_record *r, const sim_frame *f, uint32_t fi, npu_err *err) {
+    npu_status st = NPU_OK;
+    for (uint32_t l = 0; st == NPU_OK && l < r->n_layers; l++) {
+        const npu_np_config *c = f->layer_cfg[l];
+        if (c == NULL) {
+            continue;
+        }
+        sim_rgeom g;
+        sim_rgeom_of(c, r->layers[l].producer, &g);
+        st = sim_rsum_build(sim_record_stream(r, g.src, fi), &g,
+                            &r->sums[(size_t)fi * r->n_layers + l], err);
+    }
+    return st;
+}
+
 static npu_status run_frame(sim_device *d, sim_record *r, sim_frame *f, uint32_t fi,
                             const npu_tensor *in, npu_err *err) {
-    npu_status st = sim_tensor_events(in, &r->input[fi], err);
+    f->rec_tmp.n = 0;
+    npu_status st = sim_tensor_events(in, &f->rec_tmp, err);
+    st = st ? st : sim_rstream_encode(&f->rec_tmp, r->in_shape, &r->input[fi], err);
     for (uint32_t s = 0; st == NPU_OK && s < cmp_program_sequence_count(d->prog); s++) {
         const cmp_prog_sequence *q = cmp_program_sequence(d->prog, s);
         for (uint32_t l = q->first_layer; st == NPU_OK && l <= q->last_layer; l++) {
-            npu_event_buf *rec = &r->events[(size_t)fi * r->n_layers + l];
+            npu_event_buf *rec = &f->rec_tmp;
             int64_t pass = q->backend == CMP_BACKEND_SOFTWARE
                                ? -1
                                : f->layer_pass[(size_t)s * r->n_layers + l];
+            rec->n = 0;
             if (pass < 0) {
                 st = run_host_layer(d, r, f, in, l, err);
                 st = st ? st : sim_tensor_events(&f->store[l], rec, err);
             } else {
                 st = run_hw_layer(d, r, f, in, (uint32_t)pass, l, err);
                 st = st ? st : record_hw_layer(d, f, (uint32_t)pass, l, rec, err);
+            }
+            st = st ? st
+                    : sim_rstream_encode(rec, r->layers[l].out_shape,
+                                         &r->events[(size_t)fi * r->n_layers + l], err);
+            for (uint32_t t = 0; t < d->n_nps; t++) { /* outputs read for the last time */
+                if (f->last_use[t] == l && f->np_out[t].cap > 0) {
+                    npu_event_buf_free(&f->np_out[t]);
+                }
             }
             r->total_events += rec->n;
             if (st == NPU_OK && r->total_events > d->calib.max_events) {
@@ -697,7 +740,7 @@ static npu_status run_frame(sim_device *d, sim_record *r, sim_frame *f, uint32_t
             }
         }
     }
-    return st;
+    return st ? st : record_sums(r, f, fi, err);
 }
 
 static npu_status check_input(const sim_device *d, const npu_tensor *in, size_t i, npu_err *err) {
@@ -763,8 +806,16 @@ npu_status sim_device_forward(sim_device *d, const npu_tensor *inputs, size_t n,
     f.np_out = calloc(d->n_nps + 1, sizeof *f.np_out);
     f.merge_src = calloc(d->n_nps + 1, sizeof *f.merge_src);
     f.heads = calloc(d->n_nps + 1, sizeof *f.heads);
-    if (f.store == NULL || f.np_out == NULL || f.merge_src == NULL || f.heads == NULL) {
+    f.layer_cfg = calloc(r->n_layers + 1, sizeof *f.layer_cfg);
+    if (f.store == NULL || f.np_out == NULL || f.merge_src == NULL || f.heads == NULL ||
+        f.layer_cfg == NULL) {
         st = oom(err);
+    }
+    for (uint32_t i = 0; st == NPU_OK && i < d->n_nps; i++) {
+        uint32_t l = d->nps[i].cfg->layer_index;
+        if (l < r->n_layers && f.layer_cfg[l] == NULL) {
+            f.layer_cfg[l] = d->nps[i].cfg;
+        }
     }
     st = st ? st : build_routes(d, &f, err);
     st = st ? st : build_layer_pass(d, r->n_layers, &f, err);
@@ -787,6 +838,9 @@ npu_status sim_device_forward(sim_device *d, const npu_tensor *inputs, size_t n,
         npu_event_buf_free(&f.np_out[i]);
     }
     npu_event_buf_free(&f.tmp);
+    npu_event_buf_free(&f.rec_tmp);
+    free(f.layer_cfg);
+    free(f.last_use);
     free(f.store);
     free(f.np_out);
     free(f.merge_src);

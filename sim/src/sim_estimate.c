@@ -763,8 +763,8 @@ static npu_status np_serve(ectx *x, uint32_t u, uint32_t f, uint32_t rf0) {
         for (uint32_t l = 0; l < n->L; l++) {
             double a = n->arr[(size_t)f * n->L + l];
             double s = a > t ? a : t;
-            double lc = (double)line_cycles(x, c, c->need_col_first + l,
-                                            n->in_ev[(size_t)rf * n->L + l]);
+            double lc =
+                (double)line_cycles(x, c, c->need_col_first + l, n->in_ev[(size_t)rf * n->L + l]);
             double end = s + lc;
             x->dyn_pj += sim_energy_busy_pj(c, x->c, x->vscale, lc);
             uint64_t xb = c->external_weights

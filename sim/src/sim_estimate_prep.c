@@ -143,8 +143,15 @@ static uint32_t row_hits(const npu_np_config *c, int64_t y) {
     return n;
 }
 
-static const npu_event_buf *prep_stream(const sim_record *r, uint32_t layer, uint32_t f) {
-    return layer == SIM_NO_LAYER ? &r->input[f] : &r->events[(size_t)f * r->n_layers + layer];
+/* Row and channel of decoded position p of stream b. */
+static void prep_event(const sim_rstream *b, uint32_t p, uint32_t *y, uint32_t *c) {
+    *y = p >> b->cbits;
+    *c = p & ((1u << b->cbits) - 1u);
+}
+
+/* A buffer for any column of b's positions (NULL when out of memory). */
+static uint32_t *prep_column_buf(const sim_rstream *b) {
+    return malloc(((size_t)b->Y * b->C + 1) * sizeof(uint32_t));
 }
 
 /* Histogram of a stream over frames. */
@@ -159,11 +166,10 @@ static npu_status hist_fill(est_hist *h, const sim_record *r, uint32_t layer, np
     }
     for (uint32_t f = 0; f < r->n_frames; f++) {
         uint32_t *base = h->cnt + per * f;
-        const npu_event_buf *b = prep_stream(r, layer, f);
-        for (size_t i = 0; i < b->n; i++) {
-            const npu_event *e = &b->ev[i];
-            if (e->x < h->X && e->c < h->C) {
-                base[(size_t)e->x * (h->C + 1) + e->c + 1]++;
+        const sim_rstream *b = sim_record_stream(r, layer, f);
+        for (uint32_t x = 0; x < h->X && x < b->X; x++) { /* the stream's channel counts */
+            for (uint32_t c = 0; c < h->C; c++) {
+                base[(size_t)x * (h->C + 1) + c + 1] = sim_rstream_count(b, x, c, c + 1);
             }
         }
         for (uint32_t x = 0; x < h->X; x++) {
@@ -191,13 +197,23 @@ static npu_status fill_wy(est_layer *L, const sim_record *r, npu_err *err) {
     }
     for (uint32_t f = 0; f < r->n_frames; f++) {
         uint64_t *base = L->wy + per * f;
-        const npu_event_buf *b = prep_stream(r, L->producer, f);
-        for (size_t i = 0; i < b->n; i++) {
-            const npu_event *e = &b->ev[i];
-            if (e->x < c->in.x && e->y < c->in.y && e->c < c->in.c) {
-                base[(size_t)e->x * (c->in.c + 1) + e->c + 1] += hy[e->y];
+        const sim_rstream *b = sim_record_stream(r, L->producer, f);
+        uint32_t *pos = prep_column_buf(b);
+        if (pos == NULL) {
+            free(hy);
+            return prep_oom(err);
+        }
+        for (uint32_t x = 0; x < c->in.x && x < b->X; x++) {
+            uint32_t n = sim_rstream_column(b, x, pos);
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t y, ch;
+                prep_event(b, pos[i], &y, &ch);
+                if (y < c->in.y && ch < c->in.c) {
+                    base[(size_t)x * (c->in.c + 1) + ch + 1] += hy[y];
+                }
             }
         }
+        free(pos);
         for (uint32_t x = 0; x < c->in.x; x++) {
             uint64_t *row = base + (size_t)x * (c->in.c + 1);
             for (uint32_t k = 0; k < c->in.c; k++) {
@@ -209,50 +225,33 @@ static npu_status fill_wy(est_layer *L, const sim_record *r, npu_err *err) {
     return NPU_OK;
 }
 
-/* Active depthwise potentials per convolution column of a separable layer. */
+/* Active depthwise potentials per convolution column of a separable layer (prefix sums):
+ * the record's input summary of the layer when it has one for this geometry, else derived
+ * here with the same code (sim_record_sum.c). */
 static npu_status fill_act(est_layer *L, const sim_record *r, npu_err *err) {
     const npu_np_config *c = &L->geom;
-    size_t n_bits = (size_t)c->conv.x * c->conv.y * c->in.c;
-    uint8_t *bm = calloc(n_bits / 8 + 1, 1);
-    L->act = calloc(((size_t)c->conv.x + 1) * r->n_frames + 1, sizeof *L->act);
-    if (bm == NULL || L->act == NULL) {
-        free(bm);
+    size_t per = (size_t)c->conv.x + 1;
+    L->act = calloc(per * r->n_frames + 1, sizeof *L->act);
+    if (L->act == NULL) {
         return prep_oom(err);
     }
-    for (uint32_t f = 0; f < r->n_frames; f++) {
-        memset(bm, 0, n_bits / 8 + 1);
-        uint64_t *act = L->act + ((size_t)c->conv.x + 1) * f;
-        const npu_event_buf *b = prep_stream(r, L->producer, f);
-        for (size_t i = 0; i < b->n; i++) {
-            const npu_event *e = &b->ev[i];
-            if (e->x >= c->in.x || e->y >= c->in.y || e->c >= c->in.c) {
-                continue;
-            }
-            for (uint32_t tx = 0; tx < c->kx; tx++) {
-                int64_t dd = (int64_t)e->x + c->pad_x - tx;
-                if (dd < 0 || dd % c->sx || dd / c->sx >= c->conv.x) {
-                    continue;
-                }
-                int64_t ox = dd / c->sx;
-                for (uint32_t ty = 0; ty < c->ky; ty++) {
-                    int64_t de = (int64_t)e->y + c->pad_y - ty;
-                    if (de < 0 || de % c->sy || de / c->sy >= c->conv.y) {
-                        continue;
-                    }
-                    size_t bit = ((size_t)ox * c->conv.y + (size_t)(de / c->sy)) * c->in.c + e->c;
-                    if (!(bm[bit >> 3] & (1u << (bit & 7)))) {
-                        bm[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-                        act[ox + 1]++;
-                    }
-                }
-            }
+    sim_rgeom g;
+    sim_rgeom_of(c, L->producer, &g);
+    sim_rsum own = {0};
+    npu_status st = NPU_OK;
+    for (uint32_t f = 0; st == NPU_OK && f < r->n_frames; f++) {
+        const sim_rsum *su =
+            r->sums != NULL ? &r->sums[(size_t)f * r->n_layers + c->layer_index] : NULL;
+        if (su == NULL || !su->valid || !sim_rgeom_eq(&su->g, &g)) {
+            st = sim_rsum_build(sim_record_stream(r, L->producer, f), &g, &own, err);
+            su = &own;
         }
-        for (uint32_t x = 0; x < c->conv.x; x++) {
-            act[x + 1] += act[x];
+        if (st == NPU_OK && su->act != NULL) {
+            memcpy(L->act + per * f, su->act, per * sizeof *L->act);
         }
     }
-    free(bm);
-    return NPU_OK;
+    sim_rsum_free(&own);
+    return st;
 }
 
 static npu_status prep_layer(sim_estimate_prep *p, uint32_t li, npu_err *err) {

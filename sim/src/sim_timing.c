@@ -25,8 +25,8 @@
 #include <string.h>
 
 #include "npu/npu_cost.h"
-#include "sim_engine_int.h"
 #include "sim_energy.h"
+#include "sim_engine_int.h"
 #include "sim_noc.h"
 #include "sim_sched.h"
 
@@ -43,15 +43,11 @@ typedef struct np_plan {
     uint32_t *trigger;  /* [O] need line index completing each output line */
     uint64_t *out_cyc;  /* [O] output cost share */
     /* derivation tables (plan_static) */
-    uint32_t *hx;        /* [L] kernel taps of need line l landing in the conv columns */
-    uint32_t *hy;        /* [in.y] kernel taps of input row y landing in the conv rows */
-    uint32_t *lx;        /* [L][kx] local conv columns hit by need line l (separable) */
-    uint32_t *ly;        /* [in.y][ky] conv rows hit by input row y (separable) */
-    uint64_t *hits;      /* [L] scratch: hits per line of the current frame */
-    uint32_t *dest_rng;  /* [D][4] filter lo, hi, column lo, hi of each destination */
-    uint32_t *chist;     /* [filters + 1] scratch: channel histogram of one output line */
-    int64_t twin;        /* earlier NP of the pass with the same input derivation, or -1 */
-    uint64_t active_pot; /* separable: depthwise potentials hit in the current frame */
+    uint32_t *hx;       /* [L] kernel taps of need line l landing in the conv columns */
+    uint64_t *hits;     /* [L] scratch: hits per line of the current frame */
+    uint32_t *dest_rng; /* [D][4] filter lo, hi, column lo, hi of each destination */
+    sim_rgeom geom;     /* layer geometry its input summary is derived for */
+    bool covered;       /* separable: need columns hold every input reaching its conv columns */
     /* per frame (f * L + line etc.) */
     uint32_t *in_ev;   /* [F][L] */
     double *in_pj;     /* [F][L] dynamic energy of the line's work */
@@ -75,7 +71,9 @@ typedef struct tctx {
     double vscale; /* (V_mode / V_perf)^2 */
     sim_noc noc;
     sim_sched q;
-    np_plan *pl; /* per NP instance (all passes) */
+    np_plan *pl;         /* per NP instance (all passes) */
+    sim_rsum *sums;      /* per layer: input summary derived here (record lacks a fitting one) */
+    uint32_t *sum_frame; /* per layer: record frame of sums[layer] */
     /* energy bins */
     double bin_cyc; /* bin length, cycles */
     double *bins;   /* dynamic pJ per bin */
@@ -221,22 +219,8 @@ static void note_time(tctx *x, double t) {
 
 /* ------------------------------------------------------------------ derivation */
 
-static const npu_event_buf *stream(const sim_record *r, uint32_t layer, uint32_t f) {
-    return layer == SIM_NO_LAYER ? &r->input[f] : &r->events[(size_t)f * r->n_layers + layer];
-}
-
-/* First event of b (scan order: x ascending) at column >= col. */
-static size_t lower_col(const npu_event_buf *b, uint64_t col) {
-    size_t lo = 0, hi = b->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (b->ev[mid].x < col) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
+static const sim_rstream *stream(const sim_record *r, uint32_t layer, uint32_t f) {
+    return sim_record_stream(r, layer, f);
 }
 
 /* Senders of NP t within its pass (DEST entries naming it); returns their layer or
@@ -273,19 +257,6 @@ static bool in_need(const npu_np_config *c, uint32_t x) {
 }
 
 static npu_status plan_tables(tctx *x, uint32_t t);
-
-/* True when NPs a and b accept the same input events and derive the same per-line work from
- * them (they may differ in their filter slice): same layer, source, column ranges. */
-static bool same_input(const np_plan *pa, const npu_np_config *a, const np_plan *pb,
-                       const npu_np_config *b) {
-    return pa->src_layer == pb->src_layer && a->layer_index == b->layer_index &&
-           a->kind == b->kind && !a->depthwise && !b->depthwise &&
-           a->need_col_first == b->need_col_first && a->need_col_count == b->need_col_count &&
-           a->conv_col_first == b->conv_col_first && a->conv_col_count == b->conv_col_count &&
-           a->in.x == b->in.x && a->in.y == b->in.y && a->in.c == b->in.c && a->kx == b->kx &&
-           a->ky == b->ky && a->sx == b->sx && a->sy == b->sy && a->pad_x == b->pad_x &&
-           a->pad_y == b->pad_y && a->transpose == b->transpose && a->conv.y == b->conv.y;
-}
 
 /* Static part of an NP's plan: lines, destinations, expected packets, triggers, costs. */
 static npu_status plan_static(tctx *x, uint32_t t, uint32_t F) {
@@ -384,13 +355,6 @@ static npu_status plan_static(tctx *x, uint32_t t, uint32_t F) {
             }
         }
     }
-    p->twin = -1;
-    for (uint32_t q = d->passes[d->nps[t].pass].first_np; q < t && p->active; q++) {
-        if (x->pl[q].active && same_input(&x->pl[q], d->nps[q].cfg, p, c)) {
-            p->twin = q;
-            break;
-        }
-    }
     return plan_tables(x, t);
 }
 
@@ -400,35 +364,31 @@ static double work_pj(const tctx *x, uint64_t syn, uint64_t rd, uint64_t wr) {
                         (double)wr * x->c->e_sram_write_pj);
 }
 
-/* Derivation tables of NP t (plan_static): per need line and input row the kernel taps
- * landing in its convolution outputs (and, separable, which ones), destination ranges. */
+/* Derivation tables of NP t (plan_static): per need line the kernel taps landing in its
+ * convolution columns, destination ranges, the geometry of its input summary and, for a
+ * separable NP, whether its need columns hold every input column reaching its convolution
+ * columns (then its active potentials are the layer's over those columns). */
 static npu_status plan_tables(tctx *x, uint32_t t) {
     const sim_device *d = x->d;
     np_plan *p = &x->pl[t];
     const npu_np_config *c = d->nps[t].cfg;
-    bool sep = c->layer == NPU_SEPARABLE_CONVOLUTIONAL;
-    size_t L = p->L ? p->L : 1, Y = c->in.y ? c->in.y : 1, D = p->D ? p->D : 1;
-    uint32_t kx = c->kx ? c->kx : 1, ky = c->ky ? c->ky : 1;
+    size_t L = p->L ? p->L : 1, D = p->D ? p->D : 1;
     p->hx = calloc(L, sizeof *p->hx);
-    p->hy = calloc(Y, sizeof *p->hy);
     p->hits = calloc(L, sizeof *p->hits);
     p->dest_rng = calloc(D * 4, sizeof *p->dest_rng);
-    p->chist = calloc((size_t)c->filter_count + 1, sizeof *p->chist);
-    p->lx = sep ? calloc(L * kx, sizeof *p->lx) : NULL;
-    p->ly = sep ? calloc(Y * ky, sizeof *p->ly) : NULL;
-    if (!p->hx || !p->hy || !p->hits || !p->dest_rng || !p->chist || (sep && (!p->lx || !p->ly))) {
+    if (!p->hx || !p->hits || !p->dest_rng) {
         return oom(x->err);
     }
+    sim_rgeom_of(c, p->src_layer, &p->geom);
+    int64_t x_lo = c->conv_col_first, x_hi = x_lo + (int64_t)c->conv_col_count - 1;
     if (c->kind != NPU_NP_FNP) {
-        int64_t x_lo = c->conv_col_first, x_hi = x_lo + (int64_t)c->conv_col_count - 1;
         for (uint32_t l = 0; l < p->L; l++) {
-            p->hx[l] = axis_hits(c, true, (int64_t)c->need_col_first + l, x_lo, x_hi,
-                                 sep ? &p->lx[(size_t)l * kx] : NULL);
+            p->hx[l] = axis_hits(c, true, (int64_t)c->need_col_first + l, x_lo, x_hi, NULL);
         }
-        for (uint32_t y = 0; y < c->in.y; y++) {
-            p->hy[y] = axis_hits(c, false, y, 0, (int64_t)c->conv.y - 1,
-                                 sep ? &p->ly[(size_t)y * ky] : NULL);
-        }
+    }
+    p->covered = x_hi < (int64_t)c->conv.x;
+    for (uint32_t i = 0; p->covered && i < c->in.x; i++) {
+        p->covered = in_need(c, i) || axis_hits(c, true, i, x_lo, x_hi, NULL) == 0;
     }
     for (uint32_t k = 0; k < p->D; k++) {
         uint32_t *r = &p->dest_rng[(size_t)k * 4];
@@ -446,71 +406,84 @@ static npu_status plan_tables(tctx *x, uint32_t t) {
     return NPU_OK;
 }
 
-/* Separable: marks the depthwise potentials event e hits in the bitmap (bit index
- * (channel * conv columns + local conv column) * conv.y + conv row: the up to k x k bits of
- * one event sit in one or two cache lines). */
-static void mark_potentials(const np_plan *p, const npu_np_config *c, uint32_t l,
-                            const npu_event *e, uint64_t *bitmap) {
-    uint32_t kx = c->kx ? c->kx : 1, ky = c->ky ? c->ky : 1;
-    const uint32_t *ox = &p->lx[(size_t)l * kx], *oy = &p->ly[(size_t)e->y * ky];
-    size_t chan = (size_t)e->c * c->conv_col_count;
-    for (uint32_t a = 0; a < p->hx[l]; a++) {
-        size_t base = (chan + ox[a]) * c->conv.y;
-        for (uint32_t b = 0; b < p->hy[e->y]; b++) {
-            size_t bit = base + oy[b];
-            bitmap[bit >> 6] |= (uint64_t)1 << (bit & 63);
-        }
+/* Input summary of NP t's layer for record frame rf: the record's when it was derived for
+ * the NP's geometry, else derived here once per layer and frame. */
+static npu_status np_sum(tctx *x, uint32_t t, uint32_t rf, const sim_rsum **out) {
+    const np_plan *p = &x->pl[t];
+    const sim_record *r = x->rec;
+    uint32_t l = x->d->nps[t].cfg->layer_index;
+    if (l >= r->n_layers) {
+        return npu_err_set(x->err, NPU_ERR_INPUT, "timing: layer %u not in the record", l);
     }
+    const sim_rsum *rs = r->sums != NULL ? &r->sums[(size_t)rf * r->n_layers + l] : NULL;
+    if (rs != NULL && rs->valid && sim_rgeom_eq(&rs->g, &p->geom)) {
+        *out = rs;
+        return NPU_OK;
+    }
+    sim_rsum *s = &x->sums[l];
+    if (!s->valid || x->sum_frame[l] != rf || !sim_rgeom_eq(&s->g, &p->geom)) {
+        npu_status st = sim_rsum_build(stream(r, p->src_layer, rf), &p->geom, s, x->err);
+        if (st != NPU_OK) {
+            return st;
+        }
+        x->sum_frame[l] = rf;
+    }
+    *out = s;
+    return NPU_OK;
+}
+
+/* Active depthwise potentials of separable NP t in record frame rf (summary su). */
+static npu_status np_active(tctx *x, uint32_t t, uint32_t rf, const sim_rsum *su, uint64_t *out) {
+    const np_plan *p = &x->pl[t];
+    const npu_np_config *c = x->d->nps[t].cfg;
+    uint32_t o0 = c->conv_col_first, o1 = o0 + c->conv_col_count;
+    if (p->covered) {
+        *out = su->act[o1] - su->act[o0];
+        return NPU_OK;
+    }
+    return sim_rsum_active(stream(x->rec, p->src_layer, rf), &p->geom, c->need_col_first,
+                           c->need_col_first + p->L, o0, o1, out, x->err);
 }
 
 /* Per-frame derivation of NP t for local frame lf = record frame rf: input events and work
- * per need line, output events per owned line and per destination flow. The record streams
- * are in scan order (x ascending), so only the NP's column ranges are scanned. */
-static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf, uint64_t *bitmap,
-                             size_t bitmap_words) {
+ * per need line, output events per owned line and per destination flow, all from prefix
+ * sums: the layer's input summary (per column counts and row-weighted counts, per channel
+ * for depthwise layers; active potentials per convolution column for separable ones) and
+ * the output stream's per-column channel prefix counts. */
+static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf) {
     np_plan *p = &x->pl[t];
     const npu_np_config *c = x->d->nps[t].cfg;
     if (!p->active) {
         return NPU_OK;
     }
     const sim_record *r = x->rec;
-    const npu_event_buf *in = stream(r, p->src_layer, rf);
+    const sim_rsum *su = NULL;
+    npu_status st = np_sum(x, t, rf, &su);
+    if (st != NPU_OK) {
+        return st;
+    }
     uint32_t fc = c->filter_count;
-    bool sep = c->layer == NPU_SEPARABLE_CONVOLUTIONAL && bitmap != NULL;
     bool dense = c->kind == NPU_NP_FNP;
     uint32_t per = (c->depthwise || c->layer == NPU_SEPARABLE_CONVOLUTIONAL) ? 1u : fc;
     uint64_t row_words = words_for(
         (c->depthwise || c->layer == NPU_SEPARABLE_CONVOLUTIONAL) ? 1u : fc, c->weight_bits);
-    if (sep) {
-        memset(bitmap, 0, bitmap_words * sizeof *bitmap);
-    }
     uint32_t *cnt = &p->in_ev[(size_t)lf * p->L];
     uint32_t nf = c->need_col_first, f0 = c->filter_first, f1 = f0 + fc;
-    size_t i0 = lower_col(in, nf), i1 = lower_col(in, (uint64_t)nf + p->L);
-    if (p->twin >= 0) { /* same events and hits as an NP already derived for this frame */
-        const np_plan *tw = &x->pl[p->twin];
-        memcpy(cnt, &tw->in_ev[(size_t)lf * p->L], p->L * sizeof *cnt);
-        memcpy(p->hits, tw->hits, p->L * sizeof *p->hits);
-        p->active_pot = tw->active_pot;
-        i0 = i1;
-        sep = false;
-    } else {
-        memset(p->hits, 0, p->L * sizeof *p->hits);
-    }
-    for (size_t i = i0; i < i1; i++) {
-        const npu_event *e = &in->ev[i];
-        if (e->y >= c->in.y || e->c >= c->in.c || (c->depthwise && (e->c < f0 || e->c >= f1))) {
-            continue;
+    bool dw = su->g.kind == SIM_RGEOM_DEPTHWISE;
+    uint32_t ca = f0 < c->in.c ? f0 : c->in.c, cb = f1 < c->in.c ? f1 : c->in.c;
+    for (uint32_t l = 0; l < p->L; l++) {
+        uint32_t xc = nf + l;
+        uint64_t w = 0;
+        cnt[l] = 0;
+        if (xc < c->in.x && dw) {
+            size_t b = (size_t)xc * (c->in.c + 1);
+            cnt[l] = su->cnt[b + cb] - su->cnt[b + ca];
+            w = su->wy[b + cb] - su->wy[b + ca];
+        } else if (xc < c->in.x) {
+            cnt[l] = su->cnt[xc];
+            w = su->wy[xc];
         }
-        uint32_t l = e->x - nf;
-        cnt[l]++;
-        if (!dense) {
-            uint32_t h = p->hx[l] * p->hy[e->y];
-            p->hits[l] += h;
-            if (sep && h > 0) {
-                mark_potentials(p, c, l, e, bitmap);
-            }
-        }
+        p->hits[l] = dense ? 0 : p->hx[l] * w;
     }
     for (uint32_t l = 0; l < p->L; l++) {
         uint64_t n = cnt[l], syn, rd, wr;
@@ -536,14 +509,12 @@ static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf, uint
     }
     /* separable pointwise: active depthwise potentials x filters, at the output stage */
     double pw_pj = 0.0;
-    if (sep) {
-        p->active_pot = 0;
-        for (size_t i = 0; i < bitmap_words; i++) {
-            p->active_pot += (uint64_t)__builtin_popcountll(bitmap[i]);
+    if (c->layer == NPU_SEPARABLE_CONVOLUTIONAL && su->act != NULL) {
+        uint64_t active = 0;
+        st = np_active(x, t, rf, su, &active);
+        if (st != NPU_OK) {
+            return st;
         }
-    }
-    if (c->layer == NPU_SEPARABLE_CONVOLUTIONAL && bitmap != NULL) {
-        uint64_t active = p->active_pot;
         uint64_t row = words_for(fc, c->weight_bits);
         p->cnt.synops += active * fc;
         p->cnt.sram_reads += active * row;
@@ -551,35 +522,21 @@ static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf, uint
         pw_pj = work_pj(x, active * fc, active * row, active * fc);
     }
     /* outputs and flows */
-    const npu_event_buf *out = stream(r, c->layer_index, rf);
+    const sim_rstream *out = stream(r, c->layer_index, rf);
     uint32_t *oev = &p->out_ev[(size_t)lf * p->O];
     uint32_t *flow = &p->flow[(size_t)lf * p->D * p->O];
     uint32_t of = c->out_col_first;
-    size_t j = lower_col(out, of), j1 = lower_col(out, (uint64_t)of + p->O);
-    uint32_t *h = p->chist;
-    while (j < j1) { /* one output column at a time: channel histogram, then the flows */
-        uint32_t col = out->ev[j].x;
-        memset(h, 0, ((size_t)fc + 1) * sizeof *h);
-        for (; j < j1 && out->ev[j].x == col; j++) {
-            uint32_t ch = out->ev[j].c;
-            if (ch >= f0 && ch < f1) {
-                h[ch - f0 + 1]++;
-            }
-        }
-        for (uint32_t k = 1; k <= fc; k++) {
-            h[k] += h[k - 1];
-        }
-        uint32_t o = col - of;
-        oev[o] += h[fc];
-        p->cnt.events_out += h[fc];
-        for (uint32_t k = 0; k < p->D; k++) {
+    for (uint32_t o = 0; o < p->O; o++) { /* per owned column: its filter slice, each flow */
+        uint32_t col = of + o, n = sim_rstream_count(out, col, f0, f1);
+        oev[o] += n;
+        p->cnt.events_out += n;
+        for (uint32_t k = 0; n > 0 && k < p->D; k++) {
             const uint32_t *rg = &p->dest_rng[(size_t)k * 4];
             if (col < rg[2] || col >= rg[3]) {
                 continue;
             }
-            uint32_t lo = rg[0] < f0 ? 0 : (rg[0] > f1 ? fc : rg[0] - f0);
-            uint32_t hi = rg[1] < f0 ? 0 : (rg[1] > f1 ? fc : rg[1] - f0);
-            flow[(size_t)k * p->O + o] += hi > lo ? h[hi] - h[lo] : 0;
+            uint32_t lo = rg[0] > f0 ? rg[0] : f0, hi = rg[1] < f1 ? rg[1] : f1;
+            flow[(size_t)k * p->O + o] += hi > lo ? sim_rstream_count(out, col, lo, hi) : 0;
         }
     }
     for (uint32_t o = 0; o < p->O; o++) {
@@ -591,12 +548,8 @@ static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf, uint
 
 static void plan_free(np_plan *p) {
     free(p->hx);
-    free(p->hy);
-    free(p->lx);
-    free(p->ly);
     free(p->hits);
     free(p->dest_rng);
-    free(p->chist);
     free(p->dest_np);
     free(p->expected);
     free(p->trigger);
@@ -809,31 +762,21 @@ static npu_status schedule_dma(tctx *x, uint32_t pass, uint32_t F, uint32_t rf0,
             bool hrc = any->kind == NPU_NP_HRC;
             double bw = hrc ? x->c->hrc_dma_bytes_per_cycle : x->c->event_dma_bytes_per_cycle;
             uint32_t src = x->rec->layers[l].producer;
-            const npu_event_buf *s = stream(x->rec, src, rf0 + f);
-            uint32_t *cnt = calloc(any->in.x + 1, sizeof *cnt);
-            if (cnt == NULL) {
-                return oom(x->err);
-            }
-            for (size_t e = 0; e < s->n; e++) {
-                if (s->ev[e].x < any->in.x) {
-                    cnt[s->ev[e].x]++;
-                }
-            }
+            const sim_rstream *s = stream(x->rec, src, rf0 + f);
             double span0 = free_t;
             free_t += x->c->dma_latency_cycles;
             for (uint32_t col = 0; col < any->in.x; col++) {
+                uint32_t ne = col < s->X ? s->col[col + 1] - s->col[col] : 0;
                 uint64_t bytes = hrc ? (uint64_t)any->in.y * any->in.c
-                                     : (uint64_t)(cnt[col] ? cnt[col] : 1u) * x->c->event_bytes;
+                                     : (uint64_t)(ne ? ne : 1u) * x->c->event_bytes;
                 double s0 = free_t;
                 free_t += (double)bytes / bw;
                 add_energy(x, s0, free_t, x->vscale * (double)bytes * x->c->e_dma_byte_pj);
                 npu_status st = push_ev(x, free_t, K_DMA, l, f, col);
                 if (st != NPU_OK) {
-                    free(cnt);
                     return st;
                 }
             }
-            free(cnt);
             /* one span per (frame, DMA-fed layer) on the input DMA track */
             char nm[96];
             snprintf(nm, sizeof nm, "%s %.48s", hrc ? "hrc in" : "events in",
@@ -850,29 +793,15 @@ static npu_status run_pass(tctx *x, uint32_t pass, uint32_t F, uint32_t rf0, dou
     sim_device *d = x->d;
     const sim_pass_plan *pp = &d->passes[pass];
     npu_status st = NPU_OK;
-    size_t bm_n = 0;
-    for (uint32_t u = pp->first_np; u < pp->first_np + pp->n_nps; u++) {
-        const npu_np_config *c = d->nps[u].cfg;
-        if (c->layer == NPU_SEPARABLE_CONVOLUTIONAL) {
-            size_t b = ((size_t)c->conv_col_count * c->conv.y * c->in.c + 63) / 64;
-            bm_n = b > bm_n ? b : bm_n;
-        }
-    }
-    uint64_t *bm = bm_n ? malloc(bm_n * sizeof *bm) : NULL;
-    if (bm_n && bm == NULL) {
-        return oom(x->err);
-    }
     for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps; u++) {
         st = plan_static(x, u, F);
     }
-    for (uint32_t f = 0; st == NPU_OK && f < F; f++) { /* frame-outer: twins reuse hits */
+    for (uint32_t f = 0; st == NPU_OK && f < F; f++) { /* frame-outer: summaries derived here
+                                                         are shared by a layer's NPs */
         for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps; u++) {
-            const npu_np_config *c = d->nps[u].cfg;
-            size_t b = ((size_t)c->conv_col_count * c->conv.y * c->in.c + 63) / 64;
-            st = plan_frame(x, u, f, rf0 + f, bm, b);
+            st = plan_frame(x, u, f, rf0 + f);
         }
     }
-    free(bm);
     x->t_last = t0;
     x->out_free = x->out_free > t0 ? x->out_free : t0;
     x->ext_free = x->ext_free > t0 ? x->ext_free : t0;
@@ -1308,10 +1237,12 @@ npu_status sim_timing_run(sim_device *d, const sim_record *rec, npu_err *err) {
     r->layers = calloc(rec->n_layers + 1, sizeof *r->layers);
     r->nps = calloc(d->n_nps + 1, sizeof *r->nps);
     x.pl = calloc(d->n_nps + 1, sizeof *x.pl);
+    x.sums = calloc(rec->n_layers + 1, sizeof *x.sums);
+    x.sum_frame = calloc(rec->n_layers + 1, sizeof *x.sum_frame);
     seq_iv *iv = calloc(n_seq + 1, sizeof *iv);
     lspan *ls = calloc(rec->n_layers + 1, sizeof *ls);
     npu_status st = NPU_OK;
-    if (!r->sequences || !r->layers || !r->nps || !x.pl || !iv || !ls ||
+    if (!r->sequences || !r->layers || !r->nps || !x.pl || !x.sums || !x.sum_frame || !iv || !ls ||
         !sim_noc_init(&x.noc, d->mesh.cols, d->mesh.rows, d->calib.hop_cycles,
                       d->calib.link_bytes_per_cycle)) {
         st = oom(err);
@@ -1358,6 +1289,11 @@ npu_status sim_timing_run(sim_device *d, const sim_record *rec, npu_err *err) {
         plan_free(&x.pl[i]);
     }
     free(x.pl);
+    for (uint32_t l = 0; x.sums != NULL && l < rec->n_layers; l++) {
+        sim_rsum_free(&x.sums[l]);
+    }
+    free(x.sums);
+    free(x.sum_frame);
     free(iv);
     free(ls);
     free(x.bins);

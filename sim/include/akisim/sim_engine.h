@@ -102,6 +102,11 @@ void sim_record_free(sim_record *r);
 uint32_t sim_record_frames(const sim_record *r);
 uint32_t sim_record_layers(const sim_record *r);
 uint64_t sim_record_events(const sim_record *r);
+/* Bytes the record holds (compact event streams and per-layer input summaries). */
+uint64_t sim_record_bytes(const sim_record *r);
+/* Frees the per-layer input summaries: the record gets smaller, a replay then derives them
+ * from the event streams (same results, slower). */
+void sim_record_drop_summaries(sim_record *r);
 
 /* The hardware output events of model layer `layer` in frame `frame` of the last forward,
  * as a dense tensor (copied into *out, allocated by the callee): for tests and debugging. */
