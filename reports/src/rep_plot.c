@@ -564,6 +564,71 @@ static void hwh_panel(rep_buf *b, const rep_fig *f, size_t m, size_t col, const 
     rb_puts(b, "\n");
 }
 
+/* Tic labels of the hw_only vs hybrid panels: plot width (px) of a panel of the 1200 px
+ * figure and the glyph width (px per character, measured on the rendered PNG: "cnp=128,fnp=2"
+ * is 84 px at 8 points) of DejaVu Sans at 9 / 8 points. */
+#define HWH_PLOT_PX 470.0
+#define HWH_CHAR_PX_9 7.2
+#define HWH_CHAR_PX_8 6.5
+#define HWH_GAP_PX 8.0 /* space kept between neighbouring labels */
+
+/* The mesh name of a tic label: without the "gen:" of a generated mesh ("cnp=32,fnp=2"). */
+static const char *hwh_short_name(const char *name) {
+    return strncmp(name, "gen:", 4) == 0 ? name + 4 : name;
+}
+
+/* Whether neighbouring tic labels of `chars` characters (the longest line of each) stay
+ * apart at char_px pixels per character with nm tics. */
+static bool hwh_labels_fit(const size_t *chars, size_t nm, double char_px) {
+    const double slot = HWH_PLOT_PX / (double)(nm > 0 ? nm : 1);
+    for (size_t k = 0; k + 1 < nm; k++)
+        if ((double)(chars[k] + chars[k + 1]) / 2.0 * char_px + HWH_GAP_PX > slot)
+            return false;
+    return true;
+}
+
+/* The x tics of the hw_only vs hybrid panels: the short mesh name on line one (split at its
+ * commas, one field per line, when neighbours would overlap even at 8 points) and "N NPs"
+ * below; font 9, or 8 when the lines are still too long. Returns the number of label lines. */
+static int hwh_tics(rep_buf *b, const mesh_key *mk, size_t nm) {
+    /* the longest line of each label: the name on one line / one name field per line */
+    size_t one[HWH_MAX_MESHES], fields[HWH_MAX_MESHES];
+    for (size_t k = 0; k < nm; k++) {
+        const char *n = hwh_short_name(mk[k].name);
+        const int nps = mk[k].nps > 0 ? snprintf(NULL, 0, "%lld NPs", (long long)mk[k].nps) : 0;
+        one[k] = fields[k] = (size_t)nps;
+        one[k] = strlen(n) > one[k] ? strlen(n) : one[k];
+        for (const char *f = n; *f;) {
+            const size_t len = strcspn(f, ",");
+            fields[k] = len > fields[k] ? len : fields[k];
+            f += len + (f[len] == ',');
+        }
+    }
+    const bool split = !hwh_labels_fit(one, nm, HWH_CHAR_PX_8);
+    const bool fit9 = hwh_labels_fit(split ? fields : one, nm, HWH_CHAR_PX_9);
+    int lines = 1;
+    rb_puts(b, "set xtics (");
+    for (size_t k = 0; k < nm; k++) {
+        char t[256];
+        int n = snprintf(t, sizeof t, "%s", hwh_short_name(mk[k].name));
+        int l = 1;
+        for (char *comma = split ? strchr(t, ',') : NULL; comma; comma = strchr(comma, ',')) {
+            *comma = '\n';
+            l++;
+        }
+        if (mk[k].nps > 0 && n >= 0 && (size_t)n < sizeof t) {
+            snprintf(t + n, sizeof t - (size_t)n, "\n%lld NPs", (long long)mk[k].nps);
+            l++;
+        }
+        lines = l > lines ? l : lines;
+        rb_puts(b, k ? ", " : "");
+        rb_gpstr_lines(b, t);
+        rb_printf(b, " %zu", k);
+    }
+    rb_printf(b, ") font ',%d'\n", fit9 ? 9 : 8);
+    return lines;
+}
+
 /* hw_only vs hybrid on every mesh, one row of panels (latency, energy) per model; a cell
  * where hw_only did not fit says so. Falls back to the per-model bars (fig_bars) when the
  * sweep has more than HWH_MAX_MESHES meshes. */
@@ -603,28 +668,17 @@ static npu_status fig_hw_hybrid(rep_ctx *c, rep_fig *f, npu_err *err) {
     }
     const char *title = "hw_only vs hybrid: best point per model and mesh";
     body_start(&b, title);
-    rb_printf(&b, "set xrange [-0.6:%zu.6]\nset xtics (", nm - 1);
-    for (size_t k = 0; k < nm; k++) {
-        char t[256], lab[200];
-        snprintf(lab, sizeof lab, "%s", mk[k].name);
-        char *comma = strchr(lab, ','); /* "gen:cnp=32,fnp=2": two short lines */
-        if (comma)
-            *comma = '\n';
-        if (mk[k].nps > 0)
-            snprintf(t, sizeof t, "%s%s%lld NPs", lab, comma ? ", " : "\n", (long long)mk[k].nps);
-        else
-            snprintf(t, sizeof t, "%s", lab);
-        rb_puts(&b, k ? ", " : "");
-        rb_gpstr_lines(&b, t);
-        rb_printf(&b, " %zu", k);
-    }
-    rb_printf(&b, ") font ',9'\nunset mxtics\nset grid noxtics nomxtics\nset boxwidth 0.37 "
-                  "absolute\nset format y '%%g'\n");
+    rb_printf(&b, "set xrange [-0.6:%zu.6]\n", nm - 1);
+    const int tic_lines = hwh_tics(&b, mk, nm);
+    rb_puts(&b, "unset mxtics\nset grid noxtics nomxtics\nset boxwidth 0.37 absolute\n"
+                "set format y '%g'\n");
     rb_printf(&b, "set multiplot layout %zu,2 title ", c->n_models);
     rb_gpstr(&b, title);
-    rb_puts(&b, " font ',14'\nunset title\nset lmargin 11\nset rmargin 3\nset tmargin 2.2\n"
-                "set bmargin 3.2\nset key at screen 0.98, screen 0.995 right top horizontal "
-                "noopaque nobox\n");
+    rb_printf(&b,
+              " font ',14'\nunset title\nset lmargin 11\nset rmargin 3\nset tmargin 2.2\n"
+              "set bmargin %.1f\nset key at screen 0.98, screen 0.995 right top horizontal "
+              "noopaque nobox\n",
+              1.2 + 1.0 * tic_lines);
     for (size_t m = 0; m < c->n_models; m++)
         for (int e = 0; e < 2; e++) {
             rb_puts(&b, "set title ");
@@ -639,7 +693,8 @@ static npu_status fig_hw_hybrid(rep_ctx *c, rep_fig *f, npu_err *err) {
              "latency (left) and energy per frame (right) over the map modes, clock modes and "
              "batches of each cell. \"does not fit\" marks meshes too small for a hardware-only "
              "mapping, where only the hybrid mapping (several passes) runs the model.");
-    const npu_status st = render(c, f, &d, &b, 1200, 90 + 250 * (int)c->n_models, err);
+    const int row_px = 250 + 14 * (tic_lines > 2 ? tic_lines - 2 : 0); /* extra tic lines */
+    const npu_status st = render(c, f, &d, &b, 1200, 90 + row_px * (int)c->n_models, err);
     rb_free(&d);
     rb_free(&b);
     return st;

@@ -23,6 +23,7 @@
 #include "cmp/cmp_program.h"
 #include "cosim/cosim.h"
 #include "cosim_checker.hpp"
+#include "cosim_rig.hpp"
 #include "cosim_rtl.hpp"
 
 namespace cosim {
@@ -55,10 +56,7 @@ NpResult check_np(const RtlFactory &f, const NpCase &c, const npu_cost_params &p
 
 /* Adds an NP result to a report row (counts, first message, VCD); true when it passed. */
 bool add_result(const NpResult &r, cosim_row *row);
-/* The configuration writes of NP id's tracks in pass `pass` of a program. */
-std::vector<CfgWrite> program_writes(const cmp_program *p, uint32_t pass, mesh_ident id);
-/* Events of a tensor in scan order: non-zero values, or every value (dense: HRC input). */
-std::vector<npu_event> tensor_events(const npu_shape &s, const int32_t *d, bool dense);
+/* program_writes(), tensor_events(): cosim_rig.hpp. */
 
 /* The cycle parameters the blocks of this build are verilated with: the -G values of
  * rtl_calib_params.h (rtl/CMakeLists.txt, from the RTL calibration file), over the akd1000

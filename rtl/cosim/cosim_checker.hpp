@@ -21,19 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "cosim_rig.hpp" /* CfgWrite */
 #include "mesh/mesh.h"
 #include "npu/npu_cost.h"
 #include "npu/npu_np.h"
 
 namespace cosim {
-
-/* One configuration-port write (a program track's payload). */
-struct CfgWrite {
-    bool sram = false;           /* SRAM region (else register block) */
-    uint32_t region = 0;         /* region id */
-    uint32_t offset = 0;         /* first word */
-    std::vector<uint32_t> words; /* payload */
-};
 
 /* The first mismatch, structured. */
 struct Mismatch {

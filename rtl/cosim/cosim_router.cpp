@@ -20,8 +20,8 @@
 #include <memory>
 #include <random>
 
-#include "Vnoc_router.h"
 #include "cosim.hpp"
+#include "cosim_router.hpp"
 #include "mesh/mesh.h"
 extern "C" {
 #include "sim_noc.h" /* internal C header of sim/ without C++ guards */
@@ -31,7 +31,6 @@ namespace cosim {
 
 namespace {
 
-enum { P_N = 0, P_E = 1, P_S = 2, P_W = 3, P_L = 4 };
 constexpr int kCols = 4, kRows = 4;
 /* The router's own timing in the NoC model's terms: a head crosses a router + link per
  * cycle (hop_cycles 1) and a link carries one flit = one 8-byte event per cycle. The C model
@@ -40,143 +39,9 @@ constexpr int kCols = 4, kRows = 4;
 constexpr double kHopCycles = 1.0;
 constexpr uint32_t kFlitBytes = 8;
 
-/* One 96-bit flit (layout of docs/rtl.md). */
-struct Flit {
-    uint32_t w0 = 0, w1 = 0;
-    uint8_t col = 0, row = 0, id = 0;
-    bool tail = false;
-    uint32_t word2() const {
-        return uint32_t(col) | uint32_t(row) << 8 | uint32_t(id & 3u) << 16 | uint32_t(tail) << 18;
-    }
-    static Flit from(const uint32_t *w) {
-        Flit f;
-        f.w0 = w[0];
-        f.w1 = w[1];
-        f.col = uint8_t(w[2]);
-        f.row = uint8_t(w[2] >> 8);
-        f.id = uint8_t((w[2] >> 16) & 3u);
-        f.tail = (w[2] >> 18) & 1u;
-        return f;
-    }
-    bool operator==(const Flit &o) const {
-        return w0 == o.w0 && w1 == o.w1 && col == o.col && row == o.row && id == o.id &&
-               tail == o.tail;
-    }
-};
-
-std::string flit_str(const Flit &f) {
-    char b[128];
-    snprintf(b, sizeof b, "[%08x %08x -> (%u,%u,%u)%s]", f.w0, f.w1, unsigned(f.col),
-             unsigned(f.row), unsigned(f.id), f.tail ? " tail" : "");
-    return b;
-}
-
-struct Router {
-    std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
-    std::unique_ptr<Vnoc_router> m{new Vnoc_router{ctx.get()}};
-    Router(uint8_t col, uint8_t row) {
-        m->my_col = col;
-        m->my_row = row;
-        m->rst_n = 0;
-        edge();
-        m->rst_n = 1;
-    }
-    ~Router() {
-        m->final();
-    }
-    void low() {
-        m->clk = 0;
-        m->eval();
-    }
-    void edge() {
-        low();
-        m->clk = 1;
-        m->eval();
-    }
-    void set_in(int p, bool v, const Flit &f) {
-        m->in_valid = uint8_t((m->in_valid & ~(1u << p)) | (uint32_t(v) << p));
-        m->in_flit[size_t(p * 3)] = f.w0;
-        m->in_flit[size_t(p * 3 + 1)] = f.w1;
-        m->in_flit[size_t(p * 3 + 2)] = f.word2();
-    }
-    bool in_ready(int p) const {
-        return (m->in_ready >> p) & 1u;
-    }
-    bool out_valid(int p) const {
-        return (m->out_valid >> p) & 1u;
-    }
-    Flit out(int p) const {
-        return Flit::from(&m->out_flit[size_t(p * 3)]);
-    }
-};
-
-/* The mesh: routers wired N/E/S/W, local ports to the harness. */
-struct Mesh {
-    std::vector<std::unique_ptr<Router>> nodes;
-    uint64_t cycle = 0;
-    Mesh() {
-        for (int y = 0; y < kRows; y++) {
-            for (int x = 0; x < kCols; x++) {
-                nodes.emplace_back(new Router(uint8_t(x), uint8_t(y)));
-            }
-        }
-    }
-    Router &at(int x, int y) {
-        return *nodes[size_t(y * kCols + x)];
-    }
-    static bool link(int x, int y, int p, int *nx, int *ny, int *np) {
-        int dx = p == P_E ? 1 : p == P_W ? -1 : 0, dy = p == P_N ? 1 : p == P_S ? -1 : 0;
-        *nx = x + dx;
-        *ny = y + dy;
-        *np = p == P_E ? P_W : p == P_W ? P_E : p == P_N ? P_S : P_N;
-        return *nx >= 0 && *nx < kCols && *ny >= 0 && *ny < kRows;
-    }
-    /* One clock; got(node, flit) per ejected flit; returns the local inputs taken. */
-    template <class F>
-    std::vector<bool> step(const std::vector<const Flit *> &inject, std::mt19937 &rng,
-                           bool random_ready, F got) {
-        for (auto &n : nodes) {
-            n->m->in_valid = 0;
-            n->m->out_ready = 0;
-            n->low();
-        }
-        for (int y = 0; y < kRows; y++) {
-            for (int x = 0; x < kCols; x++) {
-                Router &a = at(x, y);
-                for (int p = 0; p < 4; p++) {
-                    int nx, ny, np;
-                    if (!link(x, y, p, &nx, &ny, &np)) {
-                        continue;
-                    }
-                    Router &b = at(nx, ny);
-                    b.set_in(np, a.out_valid(p), a.out(p));
-                    if (b.in_ready(np)) {
-                        a.m->out_ready |= uint8_t(1u << p);
-                    }
-                }
-                const Flit *f = inject[size_t(y * kCols + x)];
-                a.set_in(P_L, f != nullptr, f ? *f : Flit{});
-                bool rdy = !random_ready || rng() % 3 != 0;
-                a.m->out_ready |= uint8_t(rdy << P_L);
-            }
-        }
-        std::vector<bool> taken(nodes.size(), false);
-        for (int y = 0; y < kRows; y++) {
-            for (int x = 0; x < kCols; x++) {
-                Router &a = at(x, y);
-                a.low();
-                if (a.out_valid(P_L) && ((a.m->out_ready >> P_L) & 1u)) {
-                    got(y * kCols + x, a.out(P_L));
-                }
-                taken[size_t(y * kCols + x)] = inject[size_t(y * kCols + x)] && a.in_ready(P_L);
-            }
-        }
-        for (auto &n : nodes) {
-            n->edge();
-        }
-        cycle++;
-        return taken;
-    }
+/* The 4 x 4 mesh of the check. */
+struct Mesh : RouterMesh {
+    Mesh() : RouterMesh(kCols, kRows) {}
 };
 
 std::vector<Flit> random_packet(std::mt19937 &rng, int dst, uint32_t serial) {
@@ -217,7 +82,8 @@ bool uncontended(Mesh &mesh, std::mt19937 &rng, sim_noc &noc, uint32_t serial, c
     for (int i = 0; i < 200 && got_n < pkt.size(); i++) {
         std::vector<const Flit *> inj(size_t(kCols * kRows), nullptr);
         inj[size_t(s)] = next < pkt.size() ? &pkt[next] : nullptr;
-        auto taken = mesh.step(inj, rng, false, [&](int node, const Flit &f) {
+        auto taken = mesh.step(inj, rng, false, [&](int x, int y, const Flit &f) {
+            const int node = y * kCols + x;
             if (err.empty() && (node != d || got_n >= pkt.size() || !(f == pkt[got_n]))) {
                 err = "uncontended packet " + std::to_string(serial) + " from node " +
                       std::to_string(s) + " ejected at node " + std::to_string(node) + ", flit " +
@@ -281,7 +147,8 @@ bool traffic(Mesh &mesh, std::mt19937 &rng, uint64_t n, uint32_t serial, cosim_r
         for (size_t s = 0; s < size_t(nodes); s++) {
             inj[s] = !pending[s].empty() && rng() % 2 ? &pending[s].front() : nullptr;
         }
-        auto taken = mesh.step(inj, rng, true, [&](int d, const Flit &f) {
+        auto taken = mesh.step(inj, rng, true, [&](int x, int y, const Flit &f) {
+            const int d = y * kCols + x;
             int s = int(f.w1);
             auto &q = expect[s * nodes + d];
             if (!err.empty()) {

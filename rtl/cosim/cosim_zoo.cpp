@@ -17,12 +17,6 @@ namespace cosim {
 
 namespace {
 
-npu_np_kind kind_of(mesh_np_type t) {
-    return t == MESH_NP_HRC                           ? NPU_NP_HRC
-           : (t == MESH_NP_FNP2 || t == MESH_NP_FNP3) ? NPU_NP_FNP
-                                                      : NPU_NP_CNP;
-}
-
 /* Owns what a zoo check builds. */
 struct ZooRig {
     npu_model *m = nullptr;
@@ -148,7 +142,7 @@ npu_status check_zoo(const RtlFactory &f, const char *name, int version, double 
             }
             seen.push_back(t->ident);
             NpCase c;
-            c.kind = kind_of(t->type);
+            c.kind = np_kind_of(t->type);
             c.ident = t->ident;
             c.writes = program_writes(z.prog, pass, t->ident);
             c.ext = ext;

@@ -12,7 +12,9 @@
 // counterparts. The build sets every parameter from the calibration file (rtl/CMakeLists.txt);
 // the defaults below only serve the lint.
 // PORTS: stable contract of the cosim adapters (docs/rtl.md "Ports"); unchanged by the
-// separable / transposed support (parameters only were added).
+// separable / transposed support (parameters only were added). The ports shared with fnp and
+// hrc are in np_ports.vh; the unused external-memory port of np_core is tied off by
+// np_no_ext.vh.
 `include "npu_regmap.vh"
 
 module cnp #(
@@ -36,33 +38,7 @@ module cnp #(
     parameter int MAX_CHANNELS = 256,  // input channels
     parameter int DW_WORDS = 16384  // separable depthwise weights (channels x taps)
 ) (
-    input logic clk,
-    input logic rst_n,
-    input logic cfg_valid,  // configuration port: register / SRAM word write
-    input logic cfg_sram,  // 0 = register block, 1 = SRAM region
-    input logic [1:0] cfg_region,  // SRAM region id (NPU_RM_REGION_*)
-    input logic [31:0] cfg_offset,  // word offset
-    input logic [31:0] cfg_data,  // word
-    input logic cfg_start,  // decode what was written, unpack weights
-    output logic cfg_done,  // configured
-    output logic cfg_err,  // configuration not covered by this RTL
-    input logic frame_start,  // clear potentials (when idle)
-    input logic frame_end,  // run the output stage (when idle)
-    input logic ev_valid,  // event input
-    output logic ev_ready,
-    input logic [15:0] ev_x,
-    input logic [15:0] ev_y,
-    input logic [31:0] ev_c,
-    input logic [31:0] ev_value,
-    output logic out_valid,  // event output, order (x, y, c)
-    input logic out_ready,
-    output logic [15:0] out_x,
-    output logic [15:0] out_y,
-    output logic [31:0] out_c,
-    output logic [31:0] out_value,
-    output logic idle,  // waiting for events / frame commands
-    output logic done,  // end of frame finished (pulse)
-    output logic [63:0] cyc_busy,  // cycles of the cost formulas (npu_cost.c)
+`include "np_ports.vh"
     output logic [63:0] cyc_stall  // emission and back-pressure cycles
 );
   np_core #(
@@ -87,13 +63,7 @@ module cnp #(
       .MAX_CHANNELS(MAX_CHANNELS),
       .DW_WORDS(DW_WORDS)
   ) core (
-      .ext_rd_ready(1'b0),  // no external memory port (FNP2 only)
-      .ext_rsp_valid(1'b0),
-      .ext_rsp_data(32'd0),
-      /* verilator lint_off PINCONNECTEMPTY */
-      .ext_rd_valid(),
-      .ext_rd_addr(),
-      /* verilator lint_on PINCONNECTEMPTY */
+`include "np_no_ext.vh"
       .*
   );
 endmodule

@@ -9,7 +9,8 @@
 // PORTS: stable contract of the cosim adapters (docs/rtl.md "Ports"). ADDED for FNP2: the
 // external-memory read port ext_rd_valid/ext_rd_ready/ext_rd_addr (byte address of a 32-bit
 // word of the program's external image) and ext_rsp_valid/ext_rsp_data (in order, latency
-// >= 1, one outstanding). FNP3 never requests: tie ext_rd_ready = ext_rsp_valid = 0.
+// >= 1, one outstanding). FNP3 never requests: tie ext_rd_ready = ext_rsp_valid = 0. The
+// ports shared with cnp and hrc are in np_ports.vh.
 `include "npu_regmap.vh"
 
 module fnp #(
@@ -21,33 +22,7 @@ module fnp #(
     parameter int MAX_FILTERS = 256,  // units per slice
     parameter int MAX_CHANNELS = 256  // input channels
 ) (
-    input logic clk,
-    input logic rst_n,
-    input logic cfg_valid,  // configuration port: register / SRAM word write
-    input logic cfg_sram,  // 0 = register block, 1 = SRAM region
-    input logic [1:0] cfg_region,  // SRAM region id (NPU_RM_REGION_*)
-    input logic [31:0] cfg_offset,  // word offset
-    input logic [31:0] cfg_data,  // word
-    input logic cfg_start,  // decode what was written, unpack weights
-    output logic cfg_done,  // configured
-    output logic cfg_err,  // configuration not covered by this RTL
-    input logic frame_start,  // clear potentials (when idle)
-    input logic frame_end,  // run the output stage (when idle)
-    input logic ev_valid,  // event input
-    output logic ev_ready,
-    input logic [15:0] ev_x,
-    input logic [15:0] ev_y,
-    input logic [31:0] ev_c,
-    input logic [31:0] ev_value,
-    output logic out_valid,  // event output, order (x, y, c)
-    input logic out_ready,
-    output logic [15:0] out_x,
-    output logic [15:0] out_y,
-    output logic [31:0] out_c,
-    output logic [31:0] out_value,
-    output logic idle,  // waiting for events / frame commands
-    output logic done,  // end of frame finished (pulse)
-    output logic [63:0] cyc_busy,  // cycles of the cost formulas (npu_cost.c)
+`include "np_ports.vh"
     output logic [63:0] cyc_stall,  // emission, back-pressure and external memory cycles
     // FNP2 external weight memory (EXT_WORDS != 0): read request valid/ready with the byte
     // address of one 32-bit word, response data in request order (any latency >= 1 cycle;

@@ -19,6 +19,7 @@
 
 #include "akisim/akisim.h"
 #include "cmp/cmp_array.h"
+#include "cmp/cmp_map.h"
 
 /* Exit statuses. */
 #define CLI_OK 0
@@ -75,6 +76,34 @@ typedef struct cli_batch {
  * expects (uint8, int8 for signed inputs); messages start with the file name. */
 npu_status cli_batch_read(const char *path, akisim_model *m, cli_batch *b, npu_err *err);
 void cli_batch_free(cli_batch *b);
+
+/* The device options of `run` and `evaluate`: --mesh and the options that need it. */
+typedef struct cli_device_opts {
+    const char *mesh;       /* --mesh: preset, gen:..., or mesh YAML (NULL: software backend) */
+    bool hw_only;           /* --hw-only */
+    bool map_mode_set;      /* --map-mode given */
+    cmp_map_mode map_mode;  /* --map-mode (default allnps) */
+    const char *clock_mode; /* --clock-mode, or NULL (Performance) */
+} cli_device_opts;
+
+/* getopt_long codes of the device options (long only); a command's own long-only codes start
+ * at CLI_OPT_NEXT. */
+enum { CLI_OPT_MESH = 256, CLI_OPT_HW_ONLY, CLI_OPT_MAP_MODE, CLI_OPT_CLOCK_MODE, CLI_OPT_NEXT };
+/* The rows of the device options in a command's getopt_long table (needs <getopt.h>). */
+/* clang-format off */
+#define CLI_DEVICE_OPTIONS                                                                         \
+    {"mesh", required_argument, NULL, CLI_OPT_MESH},                                               \
+    {"hw-only", no_argument, NULL, CLI_OPT_HW_ONLY},                                               \
+    {"map-mode", required_argument, NULL, CLI_OPT_MAP_MODE},                                       \
+    {"clock-mode", required_argument, NULL, CLI_OPT_CLOCK_MODE}
+/* clang-format on */
+/* The defaults: no mesh, map mode allnps. */
+void cli_device_opts_init(cli_device_opts *o);
+/* Handles getopt_long code c (argument arg) of command cmd when it is a device option:
+ * returns -1 when it is not one, else CLI_OK or the usage status (unknown map mode). */
+int cli_device_option(const char *cmd, int c, const char *arg, cli_device_opts *o);
+/* The first device option given without --mesh ("--hw-only", ...), or NULL. */
+const char *cli_device_without_mesh(const cli_device_opts *o);
 
 /* Formats an array shape as "(a, b, c)" for messages. */
 void cli_fmt_dims(char *dst, size_t cap, const cmp_array *a);

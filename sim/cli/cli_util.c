@@ -1,11 +1,13 @@
 /*
  * cli_util: helpers shared by the akisim subcommands — the one-line error reporting, option
- * errors and value parsing, model loading, reading and checking an input batch, and the few
- * JSON writing primitives the --json outputs need.
+ * errors and value parsing, the device options of run / evaluate, model loading, reading and
+ * checking an input batch, and the few JSON writing primitives the --json outputs need.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "cli.h"
+
+#include "cmp/cmp_mapper.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -111,6 +113,42 @@ npu_status cli_batch_read(const char *path, akisim_model *m, cli_batch *b, npu_e
     b->n = a->ndim == 4 ? (size_t)a->shape[0] : 1;
     b->dtype = sgn ? AKISIM_INPUT_I8 : AKISIM_INPUT_U8;
     return NPU_OK;
+}
+
+void cli_device_opts_init(cli_device_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->map_mode = CMP_MAP_ALLNPS;
+}
+
+int cli_device_option(const char *cmd, int c, const char *arg, cli_device_opts *o) {
+    switch (c) {
+    case CLI_OPT_MESH:
+        o->mesh = arg;
+        return CLI_OK;
+    case CLI_OPT_HW_ONLY:
+        o->hw_only = true;
+        return CLI_OK;
+    case CLI_OPT_MAP_MODE:
+        o->map_mode_set = true;
+        if (!cmp_map_mode_from_name(arg, &o->map_mode))
+            return cli_usage(cmd, "unknown map mode '%s' (minimal, allnps, hwpr)", arg);
+        return CLI_OK;
+    case CLI_OPT_CLOCK_MODE:
+        o->clock_mode = arg;
+        return CLI_OK;
+    default:
+        return -1;
+    }
+}
+
+const char *cli_device_without_mesh(const cli_device_opts *o) {
+    if (o->mesh)
+        return NULL;
+    if (o->hw_only)
+        return "--hw-only";
+    if (o->map_mode_set)
+        return "--map-mode";
+    return o->clock_mode ? "--clock-mode" : NULL;
 }
 
 void cli_batch_free(cli_batch *b) {

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmp/cmp_mapper.h"
-
 static const char EVALUATE_HELP[] =
     "usage: akisim evaluate MODEL --input X.npy --labels L.npy [--num-classes K] [--json]\n"
     "                       [--mesh MESH [--hw-only] [--map-mode M] [--clock-mode C]]\n\n"
@@ -96,7 +94,7 @@ typedef struct eval_opts {
     const char *labels; /* --labels */
     uint64_t classes;   /* --num-classes (0 = output neurons) */
     bool json;          /* --json */
-    eval_hw_opts hw;    /* --mesh and its options (hw.mesh NULL: software backend) */
+    cli_device_opts hw; /* --mesh and its options (hw.mesh NULL: software backend) */
 } eval_opts;
 
 /* Parses argv; returns -1 to continue, else an exit status. */
@@ -107,15 +105,11 @@ static int parse(int argc, char **argv, eval_opts *o) {
         {"num-classes", required_argument, NULL, 'k'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
-        {"mesh", required_argument, NULL, 'm'},
-        {"hw-only", no_argument, NULL, 'H'},
-        {"map-mode", required_argument, NULL, 'M'},
-        {"clock-mode", required_argument, NULL, 'C'},
+        CLI_DEVICE_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->hw.map_mode = CMP_MAP_ALLNPS;
-    const char *device_opt = NULL; /* a device option given (needs --mesh) */
+    cli_device_opts_init(&o->hw);
     int c;
     while ((c = getopt_long(argc, argv, ":i:l:k:h", opts, NULL)) != -1) {
         switch (c) {
@@ -132,28 +126,14 @@ static int parse(int argc, char **argv, eval_opts *o) {
             if (!cli_parse_positive("evaluate", "--num-classes", optarg, UINT32_MAX, &o->classes))
                 return CLI_BAD_INPUT;
             break;
-        case 'm':
-            o->hw.mesh = optarg;
-            break;
-        case 'H':
-            o->hw.hw_only = true;
-            device_opt = "--hw-only";
-            break;
-        case 'M':
-            if (!cmp_map_mode_from_name(optarg, &o->hw.map_mode))
-                return cli_usage("evaluate", "unknown map mode '%s' (minimal, allnps, hwpr)",
-                                 optarg);
-            device_opt = "--map-mode";
-            break;
-        case 'C':
-            o->hw.clock_mode = optarg;
-            device_opt = "--clock-mode";
-            break;
         case 'h':
             fputs(EVALUATE_HELP, stdout);
             return CLI_OK;
-        default:
-            return cli_bad_option("evaluate", c, argv);
+        default: {
+            const int rc = cli_device_option("evaluate", c, optarg, &o->hw);
+            if (rc != CLI_OK)
+                return rc < 0 ? cli_bad_option("evaluate", c, argv) : rc;
+        }
         }
     }
     if (argc - optind != 1)
@@ -162,8 +142,9 @@ static int parse(int argc, char **argv, eval_opts *o) {
         return cli_usage("evaluate", "missing --input X.npy");
     if (!o->labels)
         return cli_usage("evaluate", "missing --labels L.npy");
-    if (device_opt && !o->hw.mesh)
-        return cli_usage("evaluate", "%s needs --mesh MESH", device_opt);
+    const char *dev = cli_device_without_mesh(&o->hw);
+    if (dev)
+        return cli_usage("evaluate", "%s needs --mesh MESH", dev);
     o->model = argv[optind];
     return -1;
 }

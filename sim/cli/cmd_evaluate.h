@@ -12,20 +12,11 @@
 #include <stdint.h>
 
 #include "cli.h"
-#include "cmp/cmp_map.h"
-
-/* Device options of an evaluation. */
-typedef struct eval_hw_opts {
-    const char *mesh;       /* --mesh: preset, gen:..., or mesh YAML */
-    bool hw_only;           /* --hw-only */
-    cmp_map_mode map_mode;  /* --map-mode (default allnps) */
-    const char *clock_mode; /* --clock-mode, or NULL (Performance) */
-} eval_hw_opts;
 
 /* Runs the n samples of b through m mapped on o->mesh (chunks of a few frames, so memory
  * stays bounded) and writes the n outputs, each out_size int32 values in (x, y, c) order, to
  * out. Errors name the mesh, the mapping or the sample chunk. */
-npu_status eval_hw_outputs(akisim_model *m, const eval_hw_opts *o, const cli_batch *b,
+npu_status eval_hw_outputs(akisim_model *m, const cli_device_opts *o, const cli_batch *b,
                            size_t out_size, int32_t *out, npu_err *err);
 
 #endif /* CMD_EVALUATE_H */

@@ -39,7 +39,8 @@ static void hw_free(eval_hw *h) {
 }
 
 /* Mesh, calibration, program and a programmed device. */
-static npu_status hw_setup(const npu_model *nm, const eval_hw_opts *o, eval_hw *h, npu_err *err) {
+static npu_status hw_setup(const npu_model *nm, const cli_device_opts *o, eval_hw *h,
+                           npu_err *err) {
     mesh_clock_mode clock = MESH_CLOCK_PERFORMANCE;
     npu_status st = mesh_load(o->mesh, &h->mesh, err);
     if (st == NPU_OK)
@@ -89,7 +90,7 @@ static npu_status hw_copy(eval_hw *h, size_t first, size_t cnt, size_t out_size,
     return NPU_OK;
 }
 
-npu_status eval_hw_outputs(akisim_model *m, const eval_hw_opts *o, const cli_batch *b,
+npu_status eval_hw_outputs(akisim_model *m, const cli_device_opts *o, const cli_batch *b,
                            size_t out_size, int32_t *out, npu_err *err) {
     const npu_model *nm = akisim_model_npu(m);
     if (!nm)

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmp/cmp_mapper.h"
-
 static const char RUN_HELP[] =
     "usage: akisim run MODEL --input X.npy [--output Y.npy] [--predict] [--batch N] [-q]\n"
     "       akisim run MODEL|PROGRAM --mesh MESH --input X.npy [--output Y.npy] [--batch N]\n"
@@ -50,13 +48,9 @@ static const char RUN_HELP[] =
     "  --rtl SPEC          mixed-level: run these NPs on their Verilated RTL (all-cnp, all,\n"
     "                      or idents COL:ROW:ID); outputs and cycles equal the C run\n";
 
-/* Long-only option codes. */
+/* Long-only option codes (after the shared device options of cli.h). */
 enum {
-    OPT_MESH = 256,
-    OPT_HW_ONLY,
-    OPT_MAP_MODE,
-    OPT_CLOCK_MODE,
-    OPT_CALIB,
+    OPT_CALIB = CLI_OPT_NEXT,
     OPT_SET,
     OPT_STATS,
     OPT_TRACE,
@@ -67,20 +61,6 @@ enum {
 /* Handles a device option; returns -1 when c is not one, else CLI_OK / an error status. */
 static int parse_device_option(int c, const char *arg, run_opts *o) {
     switch (c) {
-    case OPT_MESH:
-        o->mesh = arg;
-        return CLI_OK;
-    case OPT_HW_ONLY:
-        o->hw_only = true;
-        return CLI_OK;
-    case OPT_MAP_MODE:
-        o->map_mode_set = true;
-        if (!cmp_map_mode_from_name(arg, &o->map_mode))
-            return cli_usage("run", "unknown map mode '%s' (minimal, allnps, hwpr)", arg);
-        return CLI_OK;
-    case OPT_CLOCK_MODE:
-        o->clock_mode = arg;
-        return CLI_OK;
     case OPT_CALIB:
         o->calib = arg;
         return CLI_OK;
@@ -102,20 +82,17 @@ static int parse_device_option(int c, const char *arg, run_opts *o) {
         o->rtl = arg;
         return CLI_OK;
     default:
-        return -1;
+        return cli_device_option("run", c, arg, &o->dev);
     }
 }
 
 /* The first device option given without --mesh, or NULL. */
 static const char *device_option_without_mesh(const run_opts *o) {
-    if (o->mesh)
+    if (o->dev.mesh)
         return NULL;
-    if (o->hw_only)
-        return "--hw-only";
-    if (o->map_mode_set)
-        return "--map-mode";
-    if (o->clock_mode)
-        return "--clock-mode";
+    const char *dev = cli_device_without_mesh(&o->dev);
+    if (dev)
+        return dev;
     if (o->calib)
         return "--calib";
     if (o->n_sets)
@@ -140,10 +117,7 @@ static int parse(int argc, char **argv, run_opts *o) {
         {"batch", required_argument, NULL, 'b'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
-        {"mesh", required_argument, NULL, OPT_MESH},
-        {"hw-only", no_argument, NULL, OPT_HW_ONLY},
-        {"map-mode", required_argument, NULL, OPT_MAP_MODE},
-        {"clock-mode", required_argument, NULL, OPT_CLOCK_MODE},
+        CLI_DEVICE_OPTIONS,
         {"calib", required_argument, NULL, OPT_CALIB},
         {"set", required_argument, NULL, OPT_SET},
         {"stats", required_argument, NULL, OPT_STATS},
@@ -153,7 +127,7 @@ static int parse(int argc, char **argv, run_opts *o) {
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
-    o->map_mode = CMP_MAP_ALLNPS;
+    cli_device_opts_init(&o->dev);
     int c;
     while ((c = getopt_long(argc, argv, ":i:o:pb:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -178,10 +152,8 @@ static int parse(int argc, char **argv, run_opts *o) {
             return CLI_OK;
         default: {
             const int rc = parse_device_option(c, optarg, o);
-            if (rc >= 0 && rc != CLI_OK)
-                return rc;
-            if (rc < 0)
-                return cli_bad_option("run", c, argv);
+            if (rc != CLI_OK)
+                return rc < 0 ? cli_bad_option("run", c, argv) : rc;
         }
         }
     }
@@ -193,9 +165,9 @@ static int parse(int argc, char **argv, run_opts *o) {
     const char *dev = device_option_without_mesh(o);
     if (dev)
         return cli_usage("run", "%s needs --mesh MESH", dev);
-    if (o->mesh && o->predict)
+    if (o->dev.mesh && o->predict)
         return cli_usage("run", "--predict is not available with --mesh");
-    if (!o->mesh && run_is_program(o->model))
+    if (!o->dev.mesh && run_is_program(o->model))
         return cli_usage("run", "%s is a program: it runs on a device, add --mesh MESH", o->model);
     return -1;
 }
@@ -313,7 +285,7 @@ int cmd_run(int argc, char **argv) {
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    if (o.mesh)
+    if (o.dev.mesh)
         return run_hw(&o);
     akisim_model *m = NULL;
     rc = cli_load_model(o.model, &m);

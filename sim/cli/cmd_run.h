@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cmp/cmp_map.h"
+#include "cli.h"
 
 #define RUN_MAX_SETS 64 /* --set assignments accepted */
 
@@ -21,11 +21,7 @@ typedef struct run_opts {
     bool predict;                   /* --predict */
     bool quiet;                     /* --quiet */
     uint64_t batch;                 /* --batch (0 = all at once) */
-    const char *mesh;               /* --mesh (NULL: software backend) */
-    bool hw_only;                   /* --hw-only */
-    bool map_mode_set;              /* --map-mode given */
-    cmp_map_mode map_mode;          /* --map-mode */
-    const char *clock_mode;         /* --clock-mode, or NULL (Performance) */
+    cli_device_opts dev;            /* --mesh (NULL: software backend) and its options */
     const char *calib;              /* --calib FILE, or NULL */
     const char *sets[RUN_MAX_SETS]; /* --set field=value, in order */
     size_t n_sets;                  /* number of --set */

@@ -75,7 +75,7 @@ static void hw_free(hw_run *h) {
 
 /* Mesh, calibration and clock mode. */
 static npu_status hw_setup(const run_opts *o, hw_run *h, npu_err *err) {
-    npu_status st = mesh_load(o->mesh, &h->mesh, err);
+    npu_status st = mesh_load(o->dev.mesh, &h->mesh, err);
     if (st == NPU_OK)
         st = mesh_calib_default(&h->mesh, &h->calib, err);
     if (st == NPU_OK && o->calib)
@@ -86,8 +86,8 @@ static npu_status hw_setup(const run_opts *o, hw_run *h, npu_err *err) {
     if (st == NPU_OK)
         st = mesh_calib_validate(&h->calib, err);
     h->clock = MESH_CLOCK_PERFORMANCE;
-    if (st == NPU_OK && o->clock_mode)
-        st = mesh_clock_mode_parse(o->clock_mode, &h->clock, err);
+    if (st == NPU_OK && o->dev.clock_mode)
+        st = mesh_clock_mode_parse(o->dev.clock_mode, &h->clock, err);
     return st;
 }
 
@@ -109,7 +109,7 @@ static npu_status hw_program(const run_opts *o, hw_run *h, npu_err *err) {
     cmp_mapped mm = {0};
     npu_status st = cmp_model_load(o->model, &h->model, err);
     if (st == NPU_OK)
-        st = cmp_map(h->model, &h->mesh, o->hw_only, o->map_mode, &mm, err);
+        st = cmp_map(h->model, &h->mesh, o->dev.hw_only, o->dev.map_mode, &mm, err);
     if (st == NPU_OK)
         st = cmp_program_build(h->model, &mm, &h->mesh, &h->program, err);
     cmp_mapped_free(&mm);

@@ -24,6 +24,7 @@
 #include "Vcnp.h"
 #include "Vcnp_bug.h"
 #include "cmp/cmp_program.h"
+#include "common/test_rig.hpp"
 #include "cosim.hpp"
 
 namespace {
@@ -34,65 +35,16 @@ namespace {
  * 4 positions x 1 group x output cycles (with the RTL's build parameters; 1 + 1 + 4 = 6 with
  * the unit parameters). */
 struct HandCase {
-    npu_model *m = npu_model_new();
-    cmp_program *prog = nullptr;
-    std::vector<cosim::CfgWrite> writes;
-    mesh_ident id = {1, 2, 0};
+    test_rig::Rig r{"hand"};             /* model, one-NP mapping, program */
+    std::vector<cosim::CfgWrite> writes; /* the NP's configuration writes */
+    mesh_ident id = {1, 2, 0};           /* the NP (the rig's first slot) */
 
     HandCase() {
-        npu_err e{};
-        npu_params in = npu_params_default(NPU_INPUT_DATA);
-        in.input_shape = {2, 2, 1};
-        in.input_bits = 8;
-        EXPECT_EQ(npu_model_add(m, NPU_INPUT_DATA, "input", &in, nullptr, 0, &e), NPU_OK);
-        npu_params p = npu_params_default(NPU_CONV2D);
-        p.kernel_x = p.kernel_y = 1;
-        p.filters = 1;
-        p.activation = false;
-        p.output_bits = 32;
-        p.buffer_bits = 32;
-        EXPECT_EQ(npu_model_add(m, NPU_CONV2D, "conv", &p, nullptr, 0, &e), NPU_OK);
-        auto var = [&](const char *n, std::vector<uint32_t> s, std::vector<int32_t> d) {
-            EXPECT_EQ(npu_model_set_var(m, 1, n, NPU_DTYPE_I32, uint32_t(s.size()), s.data(),
-                                        d.data(), &e),
-                      NPU_OK)
-                << e.msg;
-        };
-        var("weights", {1, 1, 1, 1}, {3});
-        var("bias", {1}, {7});
-        var("output_scale", {1}, {1});
-        var("output_shift", {1}, {0});
-        EXPECT_EQ(npu_model_finalize(m, &e), NPU_OK) << e.msg;
-        mesh_desc mesh{};
-        snprintf(mesh.name, sizeof mesh.name, "%s", "hand");
-        mesh.ip_version = npu_model_ip_version(m);
-        mesh.cols = 1;
-        mesh.rows = 4;
-        mesh.has_hrc = true;
-        mesh.hrc = {1, 1, 2};
-        mesh.dma_event = {1, 1, 0};
-        mesh.dma_conf = {1, 1, 1};
-        cmp_np_map nm = {id, MESH_NP_CNP1, 1, 0, 0, 2, false};
-        cmp_layer_map lm[2] = {{0, 0, 0, nullptr, 0}, {1, 0, 1, &nm, 0}};
-        cmp_sequence seq{};
-        snprintf(seq.name, sizeof seq.name, "%s", "HW");
-        seq.backend = CMP_BACKEND_HARDWARE;
-        seq.last = 1;
-        seq.n_passes = 1;
-        seq.n_layers = 2;
-        seq.layers = lm;
-        cmp_mapped mm{};
-        mm.n_sequences = 1;
-        mm.sequences = &seq;
-        mm.total_passes = 1;
-        EXPECT_EQ(cmp_program_build(m, &mm, &mesh, &prog, &e), NPU_OK) << e.msg;
-        if (prog) {
-            writes = cosim::program_writes(prog, 0, id);
+        test_rig::add_conv1x1(r, {2, 2, 1}, 3, 7, 0);
+        test_rig::finish_one(r, 1, MESH_NP_CNP1);
+        if (r.prog) {
+            writes = cosim::program_writes(r.prog, 0, id);
         }
-    }
-    ~HandCase() {
-        cmp_program_free(prog);
-        npu_model_free(m);
     }
 };
 

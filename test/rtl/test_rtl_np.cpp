@@ -3,7 +3,8 @@
  *
  * Every case builds a real one-layer model (random geometry, v1 or v2 arithmetic, random
  * variables), maps it by hand on one or a few NPs (random filter and input-column slices),
- * and compiles it with cmp_program_build. The register / SRAM writes of each NP's tracks go
+ * and compiles it with cmp_program_build (the rig of rtl/cosim/cosim_rig.hpp, shared with
+ * rtl-check and test_np_models). The register / SRAM writes of each NP's tracks go
  * both to the C model (npu_np_write_*) and, word by word, to the RTL configuration port. The
  * golden model's input of the layer is pushed as events (every pixel for the HRC) through the
  * RTL event port with random gaps, and the output port sees random back-pressure. The RTL's
@@ -33,6 +34,8 @@
 #include "Vfnp.h"
 #include "Vhrc.h"
 #include "cmp/cmp_program.h"
+#include "common/test_rig.hpp"
+#include "cosim.hpp"
 #include "mesh/mesh_calib.h"
 #include "npu/npu_cost.h"
 #include "npu/npu_np.h"
@@ -41,38 +44,17 @@
 
 namespace {
 
-using I32 = std::vector<int32_t>;
+using cosim::I32;
+using cosim::np_kind_of;
+using cosim::rand_vec;
+using cosim::rnd;
+using cosim::rtl_params;
+using test_rig::replay;
 
-/* The cycle parameters the Verilated blocks are built with: rtl/CMakeLists.txt reads them
- * from the calibration file AKISIM_RTL_CALIB_FILE at configure time and passes them to
- * Verilator (-G) and to this test (rtl_calib_params.h), as the C cost formulas take them. */
-npu_cost_params rtl_params() {
-    npu_cost_params p{};
-    const double ev[NPU_COST_MAX_KERNEL + 1] = {0,
-                                                AKISIM_RTL_CNP_EVENT_CYCLES_1,
-                                                AKISIM_RTL_CNP_EVENT_CYCLES_2,
-                                                AKISIM_RTL_CNP_EVENT_CYCLES_3,
-                                                AKISIM_RTL_CNP_EVENT_CYCLES_4,
-                                                AKISIM_RTL_CNP_EVENT_CYCLES_5,
-                                                AKISIM_RTL_CNP_EVENT_CYCLES_6,
-                                                AKISIM_RTL_CNP_EVENT_CYCLES_7};
-    for (int k = 1; k <= NPU_COST_MAX_KERNEL; k++) {
-        p.cnp_event_cycles[k] = ev[k];
-    }
-    p.cnp_event_overhead = AKISIM_RTL_CNP_EVENT_OVERHEAD;
-    p.cnp_filter_lanes = AKISIM_RTL_CNP_FILTER_LANES;
-    p.cnp_output_cycles = AKISIM_RTL_CNP_OUTPUT_CYCLES;
-    p.cnp_pw_channels_per_cycle = AKISIM_RTL_CNP_PW_CHANNELS_PER_CYCLE;
-    p.cnp_sep_event_cycles = AKISIM_RTL_CNP_SEP_EVENT_CYCLES;
-    p.cnp_sep_channels_per_cycle = AKISIM_RTL_CNP_SEP_CHANNELS_PER_CYCLE;
-    p.hrc_macs_per_cycle = AKISIM_RTL_HRC_MACS_PER_CYCLE;
-    p.hrc_output_cycles = AKISIM_RTL_HRC_OUTPUT_CYCLES;
-    p.hrc_filter_lanes = AKISIM_RTL_HRC_FILTER_LANES;
-    p.fnp_event_cycles = AKISIM_RTL_FNP_EVENT_CYCLES;
-    p.fnp_unit_lanes = AKISIM_RTL_FNP_UNIT_LANES;
-    p.fnp_output_cycles = AKISIM_RTL_FNP_OUTPUT_CYCLES;
-    return p;
-}
+/* The rig of these tests (the mesh is named "rtl-test"). */
+struct Rig : test_rig::Rig {
+    Rig() : test_rig::Rig("rtl-test") {}
+};
 
 /* Randomized vectors per block (AKISIM_RTL_VECTORS overrides; docs/rtl.md "Build and
  * tests"): a vector is one input event driven through the block's event port in a frame
@@ -81,18 +63,6 @@ long vectors_wanted() {
     const char *v = std::getenv("AKISIM_RTL_VECTORS");
     long n = v != nullptr ? std::strtol(v, nullptr, 10) : 0;
     return n > 0 ? n : 10000;
-}
-
-int rnd(std::mt19937 &rng, int lo, int hi) {
-    return std::uniform_int_distribution<int>(lo, hi)(rng);
-}
-
-I32 rand_vec(std::mt19937 &rng, size_t n, int lo, int hi) {
-    I32 v(n);
-    for (auto &x : v) {
-        x = rnd(rng, lo, hi);
-    }
-    return v;
 }
 
 /* ------------------------------------------------------------------ the RTL harness */
@@ -249,120 +219,6 @@ struct RtlNp {
 
 /* ------------------------------------------------------------------ programs (real compiler) */
 
-npu_np_kind kind_of(mesh_np_type t) {
-    return t == MESH_NP_HRC                           ? NPU_NP_HRC
-           : (t == MESH_NP_FNP2 || t == MESH_NP_FNP3) ? NPU_NP_FNP
-                                                      : NPU_NP_CNP;
-}
-
-/* A one-layer model (plus InputData), its hand-built single-pass mapping and program. */
-struct Rig {
-    npu_model *m = npu_model_new();
-    npu_err e{};
-    mesh_desc mesh{};
-    std::vector<std::vector<cmp_np_map>> nps;
-    std::vector<cmp_layer_map> lmaps;
-    cmp_sequence seq{};
-    cmp_mapped mm{};
-    cmp_program *prog = nullptr;
-    uint32_t next_slot = 0;
-
-    ~Rig() {
-        cmp_program_free(prog);
-        npu_model_free(m);
-    }
-    bool add(npu_layer_type t, const char *name, const npu_params &p) {
-        return npu_model_add(m, t, name, &p, nullptr, 0, &e) == NPU_OK;
-    }
-    void var(uint32_t l, const char *name, std::vector<uint32_t> shape, const I32 &d) {
-        ASSERT_EQ(npu_model_set_var(m, l, name, NPU_DTYPE_I32, uint32_t(shape.size()), shape.data(),
-                                    d.data(), &e),
-                  NPU_OK)
-            << e.msg;
-    }
-    /* Layer l on NPs of type t: col_parts input-column slices x filter_parts filter slices. */
-    void map_layer(std::mt19937 &rng, uint32_t l, mesh_np_type t, uint32_t col_parts,
-                   uint32_t filter_parts) {
-        const npu_layer *L = npu_model_layer(m, l);
-        auto cut = [&](uint32_t n, uint32_t k) {
-            k = std::max(1u, std::min(k, n));
-            std::vector<uint32_t> c;
-            for (uint32_t i = 1; i < n; i++) {
-                c.push_back(i);
-            }
-            std::shuffle(c.begin(), c.end(), rng);
-            c.resize(k - 1);
-            c.push_back(0);
-            c.push_back(n);
-            std::sort(c.begin(), c.end());
-            return c;
-        };
-        auto cols = cut(L->in_shape.x, col_parts), fil = cut(L->out_shape.c, filter_parts);
-        nps.resize(l + 1);
-        for (size_t a = 0; a + 1 < cols.size(); a++) {
-            for (size_t b = 0; b + 1 < fil.size(); b++) {
-                uint32_t i = next_slot++;
-                mesh_ident id = {1, uint8_t(2 + i / 4), uint8_t(i % 4)};
-                nps[l].push_back(
-                    {id, t, fil[b + 1] - fil[b], fil[b], cols[a], cols[a + 1] - cols[a], false});
-            }
-        }
-    }
-    bool finish() {
-        nps.resize(npu_model_layer_count(m));
-        snprintf(mesh.name, sizeof mesh.name, "%s", "rtl-test");
-        mesh.ip_version = npu_model_ip_version(m);
-        mesh.cols = 1;
-        mesh.rows = 40;
-        mesh.has_hrc = true;
-        mesh.hrc = {1, 1, 2};
-        mesh.dma_event = {1, 1, 0};
-        mesh.dma_conf = {1, 1, 1};
-        for (uint32_t l = 0; l < nps.size(); l++) {
-            lmaps.push_back({l, 0, uint32_t(nps[l].size()), nps[l].data(), 0});
-        }
-        snprintf(seq.name, sizeof seq.name, "%s", "HW/all");
-        seq.backend = CMP_BACKEND_HARDWARE;
-        seq.last = uint32_t(nps.size() - 1);
-        seq.n_passes = 1;
-        seq.n_layers = uint32_t(lmaps.size());
-        seq.layers = lmaps.data();
-        mm.n_sequences = 1;
-        mm.sequences = &seq;
-        mm.total_passes = 1;
-        return cmp_program_build(m, &mm, &mesh, &prog, &e) == NPU_OK;
-    }
-};
-
-/* The tracks of one NP, replayed into any configuration port `wr(sram, region, off, w, n)`. */
-template <class F>
-void replay(const cmp_program *p, mesh_ident id, F wr) {
-    const cmp_prog_pass *pass = cmp_program_pass(p, 0);
-    for (uint32_t k = 0; k < pass->n_tracks; k++) {
-        const cmp_prog_track *t = cmp_program_track(p, 0, k);
-        if (t->ident.col == id.col && t->ident.row == id.row && t->ident.id == id.id) {
-            wr(t->kind != CMP_TRACK_REGISTERS, t->region, t->offset, cmp_program_track_words(p, t),
-               size_t(t->n_words));
-        }
-    }
-}
-
-/* Events of a tensor in scan order (x, y, c): non-zero values, or every value (HRC). */
-std::vector<npu_event> events_of(const npu_tensor &t, bool dense) {
-    std::vector<npu_event> ev;
-    for (uint32_t x = 0; x < t.shape.x; x++) {
-        for (uint32_t y = 0; y < t.shape.y; y++) {
-            for (uint32_t c = 0; c < t.shape.c; c++) {
-                int32_t v = t.data[(size_t(x) * t.shape.y + y) * t.shape.c + c];
-                if (v != 0 || dense) {
-                    ev.push_back({uint16_t(x), uint16_t(y), c, v});
-                }
-            }
-        }
-    }
-    return ev;
-}
-
 /* The C model's cycles for one frame (the formulas of npu_cost.h). */
 uint64_t formula_cycles(const npu_np_config *c, const npu_cost_params &p, uint64_t events_in) {
     uint64_t cyc = npu_cost_output(c, &p);
@@ -395,7 +251,7 @@ struct Tally {
 template <class M>
 void run_np(const Rig &r, const cmp_np_map &nm, const std::vector<std::vector<npu_event>> &frames,
             std::mt19937 &rng, Tally &tally, bool expect_supported = true) {
-    std::unique_ptr<npu_np, NpDel> c(npu_np_new(kind_of(nm.type)));
+    std::unique_ptr<npu_np, NpDel> c(npu_np_new(np_kind_of(nm.type)));
     npu_err e{};
     replay(r.prog, nm.ident,
            [&](bool sram, uint32_t reg, uint32_t off, const uint32_t *w, size_t n) {
@@ -457,137 +313,11 @@ void run_np(const Rig &r, const cmp_np_map &nm, const std::vector<std::vector<np
 
 /* ------------------------------------------------------------------ random layers */
 
-int wmin(uint32_t b) {
-    return b == 1 ? 0 : -((1 << (b - 1)) - 1);
-}
-int wmax(uint32_t b) {
-    return b == 1 ? 1 : (1 << (b - 1)) - 1;
-}
-
-/* InputData (unless an image layer) + one layer of type t with random geometry, bits and
- * variables; false when the draw does not finalize. *target = index of the layer. */
-bool build_one(std::mt19937 &rng, Rig &r, npu_layer_type t, uint32_t *target) {
-    bool v2 = npu_layer_type_version(t) == 2;
-    bool image = t == NPU_INPUT_CONVOLUTIONAL || t == NPU_INPUT_CONV2D;
-    bool dense = t == NPU_FULLY_CONNECTED || t == NPU_DENSE1D;
-    bool transp = t == NPU_CONV2D_TRANSPOSE || t == NPU_DEPTHWISE_CONV2D_TRANSPOSE;
-    npu_shape in = {uint32_t(rnd(rng, 2, 11)), uint32_t(rnd(rng, 2, 7)),
-                    image ? (rnd(rng, 0, 1) ? 3u : 1u) : uint32_t(rnd(rng, 1, 5))};
-    uint32_t l = 0;
-    if (!image) {
-        npu_params p = npu_params_default(NPU_INPUT_DATA);
-        p.input_shape = in;
-        const uint32_t bits[] = {1, 2, 4, 8};
-        p.input_bits = bits[rnd(rng, 0, 3)];
-        p.input_signed = v2 && p.input_bits == 8 && rnd(rng, 0, 1);
-        if (!r.add(NPU_INPUT_DATA, "input", p)) {
-            return false;
-        }
-        l = 1;
-    }
-    npu_params p = npu_params_default(t);
-    uint32_t nf = uint32_t(rnd(rng, 1, 20)), c = in.c;
-    if (!dense) {
-        p.kernel_x = p.kernel_y = uint32_t(rnd(rng, 1, 4));
-        if (rnd(rng, 0, 3) == 0) {
-            p.kernel_y = uint32_t(rnd(rng, 1, 4));
-        }
-        p.stride_x = uint32_t(rnd(rng, 1, 2));
-        p.stride_y = uint32_t(rnd(rng, 1, 2));
-        p.padding = rnd(rng, 0, 1) ? NPU_PAD_SAME : NPU_PAD_VALID;
-        p.pool_type = NPU_POOL_NONE;
-        p.pool_x = p.pool_y = p.pool_stride_x = p.pool_stride_y = -1;
-        int k = rnd(rng, 0, 3);
-        if (k == 1 || k == 2) {
-            p.pool_type = NPU_POOL_MAX;
-            p.pool_x = rnd(rng, 1, 3);
-            p.pool_y = rnd(rng, 1, 3);
-            p.pool_stride_x = rnd(rng, 0, 1) ? -1 : rnd(rng, 1, 3);
-            p.pool_stride_y = rnd(rng, 0, 1) ? -1 : rnd(rng, 1, 3);
-        } else if (k == 3) {
-            p.pool_type = NPU_POOL_AVG;
-        }
-        if (transp) { /* the vendor's transposed layers: stride 2, Same, no pooling */
-            p.stride_x = p.stride_y = 2;
-            p.padding = NPU_PAD_SAME;
-            p.pool_type = NPU_POOL_NONE;
-            p.pool_x = p.pool_y = p.pool_stride_x = p.pool_stride_y = -1;
-        }
-    }
-    p.filters = nf;
-    if (image) {
-        p.input_shape = in;
-        p.padding_value = rnd(rng, 0, 1) ? 0 : int32_t(rnd(rng, 1, 255));
-    }
-    if (v2) {
-        p.activation = rnd(rng, 0, 2) != 0;
-        p.output_bits = p.activation ? uint32_t(rnd(rng, 2, 8)) : uint32_t(rnd(rng, 8, 32));
-        p.buffer_bits = uint32_t(rnd(rng, 14, 32));
-    } else {
-        p.activation = rnd(rng, 0, 3) != 0;
-        const uint32_t ab[] = {1, 2, 4};
-        p.act_bits = ab[rnd(rng, 0, 2)];
-        const uint32_t wb[] = {1, 2, 4};
-        p.weights_bits = t == NPU_INPUT_CONVOLUTIONAL ? 8 : wb[rnd(rng, 0, 2)];
-    }
-    if (!r.add(t, "layer", p)) {
-        return false;
-    }
-    int lo = v2 ? -128 : wmin(p.weights_bits), hi = v2 ? 127 : wmax(p.weights_bits);
-    uint32_t kx = p.kernel_x, ky = p.kernel_y;
-    if (t == NPU_DEPTHWISE_CONV2D || t == NPU_DEPTHWISE_CONV2D_TRANSPOSE) {
-        nf = c;
-        r.var(l, "weights", {kx, ky, c}, rand_vec(rng, kx * ky * c, lo, hi));
-    } else if (t == NPU_SEPARABLE_CONVOLUTIONAL) {
-        r.var(l, "weights", {kx, ky, c, 1}, rand_vec(rng, kx * ky * c, lo, hi));
-        r.var(l, "weights_pw", {1, 1, c, nf}, rand_vec(rng, c * nf, lo, hi));
-    } else if (t == NPU_FULLY_CONNECTED) {
-        uint32_t n = in.x * in.y * in.c;
-        r.var(l, "weights", {1, 1, n, nf}, rand_vec(rng, n * nf, lo, hi));
-    } else if (t == NPU_DENSE1D) {
-        uint32_t n = in.x * in.y * in.c;
-        r.var(l, "weights", {n, nf}, rand_vec(rng, n * nf, lo, hi));
-    } else {
-        r.var(l, "weights", {kx, ky, c, nf}, rand_vec(rng, kx * ky * c * nf, lo, hi));
-    }
-    if (v2) {
-        r.var(l, "bias", {nf}, rand_vec(rng, nf, -3000, 3000));
-        r.var(l, "bias_shift", {nf}, rand_vec(rng, nf, 0, 3));
-        r.var(l, "output_scale", {nf}, rand_vec(rng, nf, 0, 300));
-        r.var(l, "output_shift", {nf}, rand_vec(rng, nf, -3, 12));
-        if (!image && rnd(rng, 0, 1)) {
-            r.var(l, "input_shift", {c}, rand_vec(rng, c, 0, 3));
-        }
-    } else {
-        r.var(l, "threshold", {nf}, rand_vec(rng, nf, -60, 60));
-        r.var(l, "act_step", {nf}, rand_vec(rng, nf, 1, 9));
-    }
-    npu_err e{};
-    if (npu_model_finalize(r.m, &e) != NPU_OK) {
-        return false;
-    }
-    *target = l;
-    return true;
-}
-
-/* Random input frames of the model; the events of the layer's input. */
+/* Random input frames of the rig's model: 0..90 % zeros; every value for an image layer
+ * (l == 0, HRC input). */
 std::vector<std::vector<npu_event>> random_frames(std::mt19937 &rng, const Rig &r, uint32_t l,
                                                   int n) {
-    npu_shape s = npu_model_input_shape(r.m);
-    uint32_t bits = npu_model_input_bits(r.m);
-    bool sg = npu_model_input_signed(r.m);
-    int lo = sg ? -(1 << (bits - 1)) : 0, hi = sg ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
-    std::vector<std::vector<npu_event>> out;
-    for (int f = 0; f < n; f++) {
-        I32 d = rand_vec(rng, npu_shape_size(s), lo, hi);
-        int zero = rnd(rng, 0, 90);
-        for (auto &v : d) {
-            v = rnd(rng, 0, 99) < zero ? 0 : v;
-        }
-        npu_tensor in{s, d.data()};
-        out.push_back(events_of(in, l == 0));
-    }
-    return out;
+    return cosim::random_frames(rng, r.m, l == 0, n, 90);
 }
 
 mesh_np_type np_type(npu_layer_type t) {
@@ -618,7 +348,8 @@ void random_block(const std::vector<npu_layer_type> &types, uint32_t seed, long 
         uint32_t l = 0;
         size_t ti = size_t(rnd(rng, 0, int(types.size()) - 1));
         npu_layer_type t = types[ti];
-        if (!build_one(rng, r, t, &l)) {
+        if (!cosim::random_layer(rng, r, t, cosim::LayerDraw{}, &l)) {
+            ASSERT_FALSE(r.var_failed) << r.e.msg;
             continue;
         }
         bool dense = t == NPU_FULLY_CONNECTED || t == NPU_DENSE1D;
@@ -627,12 +358,6 @@ void random_block(const std::vector<npu_layer_type> &types, uint32_t seed, long 
             nt = MESH_NP_FNP2;
         }
         r.map_layer(rng, l, nt, dense ? 1u : uint32_t(rnd(rng, 1, 2)), uint32_t(rnd(rng, 1, 2)));
-        if (dense) {
-            for (auto &n : r.nps[l]) {
-                n.col_first = 0;
-                n.col_count = npu_model_layer(r.m, l)->in_shape.x;
-            }
-        }
         ASSERT_TRUE(r.finish()) << r.e.msg;
         auto frames = random_frames(rng, r, l, 2);
         for (const auto &nm : r.nps[l]) {
@@ -742,37 +467,44 @@ TEST(RtlParams, ReaderRefusesNonIntegerValues) {
 
 /* ------------------------------------------------------------------ hand cases */
 
+using test_rig::add_conv1x1;
+using test_rig::add_input;
+using test_rig::finish_one;
+
+/* v1 FullyConnected of n inputs (InputData n x 1 x 1, 4 bits) to `units` units of `bits`-bit
+ * weights w ([input][unit]), activation off (potentials out), thresholds 0, steps 1. */
+void add_fc_v1(Rig &r, uint32_t n, uint32_t units, uint32_t bits, const I32 &w) {
+    ASSERT_NO_FATAL_FAILURE(add_input(r, {n, 1, 1}, 4));
+    npu_params p = npu_params_default(NPU_FULLY_CONNECTED);
+    p.filters = units;
+    p.weights_bits = bits;
+    p.activation = false;
+    ASSERT_TRUE(r.add(NPU_FULLY_CONNECTED, "fc", p)) << r.e.msg;
+    r.var(1, "weights", {1, 1, n, units}, w);
+    r.var(1, "threshold", {units}, I32(units, 0));
+    r.var(1, "act_step", {units}, I32(units, 1));
+}
+
+/* Writes the tracks of layer l's NP to the RTL block and configures it; false on cfg_err. */
+template <class M>
+bool program_rtl(const Rig &r, uint32_t l, RtlNp<M> &rtl) {
+    replay(r.prog, r.nps[l][0].ident,
+           [&](bool sram, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
+               rtl.write(sram, g, o, w, n);
+           });
+    return rtl.configure();
+}
+
 /* Conv2D 1x1, one channel, one filter on a 2x2 input, weight 3, scale 1, no shift, no
  * activation, 32-bit output: an event (1, 0, 0, 5) gives (1, 0, 0) = 5 * 3 + bias 7 = 22,
  * and the other three positions emit the bias 7. Cycles: 1 event x (overhead + cycles(k=1)
  * x 1 group) + 4 positions x 1 group x output cycles (6 with the shipped calibration). */
 TEST(RtlCnp, HandConv2dOneByOne) {
     Rig r;
-    npu_params in = npu_params_default(NPU_INPUT_DATA);
-    in.input_shape = {2, 2, 1};
-    in.input_bits = 8;
-    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
-    npu_params p = npu_params_default(NPU_CONV2D);
-    p.kernel_x = p.kernel_y = 1;
-    p.filters = 1;
-    p.activation = false;
-    p.output_bits = 32;
-    p.buffer_bits = 32;
-    ASSERT_TRUE(r.add(NPU_CONV2D, "conv", p)) << r.e.msg;
-    r.var(1, "weights", {1, 1, 1, 1}, {3});
-    r.var(1, "bias", {1}, {7});
-    r.var(1, "output_scale", {1}, {1});
-    r.var(1, "output_shift", {1}, {0});
-    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-    std::mt19937 rng(5);
-    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
-    ASSERT_TRUE(r.finish()) << r.e.msg;
+    ASSERT_NO_FATAL_FAILURE(add_conv1x1(r, {2, 2, 1}, 3, 7, 0));
+    ASSERT_NO_FATAL_FAILURE(finish_one(r, 1, MESH_NP_CNP1));
     RtlNp<Vcnp> rtl;
-    replay(r.prog, r.nps[1][0].ident,
-           [&](bool s, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
-               rtl.write(s, g, o, w, n);
-           });
-    ASSERT_TRUE(rtl.configure());
+    ASSERT_TRUE(program_rtl(r, 1, rtl));
     auto out = rtl.frame({{1, 0, 0, 5}}, false, false);
     ASSERT_EQ(out.size(), 4u);
     const int32_t want[4] = {7, 7, 22, 7}; /* scan order (0,0) (0,1) (1,0) (1,1) */
@@ -798,34 +530,16 @@ TEST(RtlCnp, HandConv2dOneByOne) {
  * Cycles: 2 events x G x event cycles + G x output cycles, G = ceil(10 / unit lanes) (6
  * with the shipped calibration: 8 lanes, 1, 1). */
 TEST(RtlFnp, HandFullyConnected) {
-    Rig r;
-    npu_params in = npu_params_default(NPU_INPUT_DATA);
-    in.input_shape = {2, 1, 1};
-    in.input_bits = 4;
-    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
-    npu_params p = npu_params_default(NPU_FULLY_CONNECTED);
-    p.filters = 10;
-    p.weights_bits = 4;
-    p.activation = false;
-    ASSERT_TRUE(r.add(NPU_FULLY_CONNECTED, "fc", p)) << r.e.msg;
     I32 w(20);
     for (int u = 0; u < 10; u++) {
         w[size_t(u)] = u - 4;
         w[size_t(10 + u)] = 1;
     }
-    r.var(1, "weights", {1, 1, 2, 10}, w);
-    r.var(1, "threshold", {10}, I32(10, 0));
-    r.var(1, "act_step", {10}, I32(10, 1));
-    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-    std::mt19937 rng(5);
-    r.map_layer(rng, 1, MESH_NP_FNP3, 1, 1);
-    ASSERT_TRUE(r.finish()) << r.e.msg;
+    Rig r;
+    ASSERT_NO_FATAL_FAILURE(add_fc_v1(r, 2, 10, 4, w));
+    ASSERT_NO_FATAL_FAILURE(finish_one(r, 1, MESH_NP_FNP3));
     RtlNp<Vfnp> rtl;
-    replay(r.prog, r.nps[1][0].ident,
-           [&](bool s, uint32_t g, uint32_t o, const uint32_t *wd, size_t n) {
-               rtl.write(s, g, o, wd, n);
-           });
-    ASSERT_TRUE(rtl.configure());
+    ASSERT_TRUE(program_rtl(r, 1, rtl));
     auto out = rtl.frame({{0, 0, 0, 1}, {1, 0, 0, 2}}, true, true);
     ASSERT_EQ(out.size(), 9u);
     for (size_t i = 0; i < out.size(); i++) {
@@ -855,16 +569,9 @@ TEST(RtlHrc, HandInputConv2d) {
     r.var(0, "bias", {1}, {0});
     r.var(0, "output_scale", {1}, {1});
     r.var(0, "output_shift", {1}, {0});
-    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-    std::mt19937 rng(5);
-    r.map_layer(rng, 0, MESH_NP_HRC, 1, 1);
-    ASSERT_TRUE(r.finish()) << r.e.msg;
+    ASSERT_NO_FATAL_FAILURE(finish_one(r, 0, MESH_NP_HRC));
     RtlNp<Vhrc> rtl;
-    replay(r.prog, r.nps[0][0].ident,
-           [&](bool s, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
-               rtl.write(s, g, o, w, n);
-           });
-    ASSERT_TRUE(rtl.configure());
+    ASSERT_TRUE(program_rtl(r, 0, rtl));
     auto out = rtl.frame({{0, 0, 0, 10}, {1, 0, 0, 0}, {2, 0, 0, 200}}, false, true);
     ASSERT_EQ(out.size(), 2u);
     EXPECT_EQ(out[0].x, 0u);
@@ -883,10 +590,7 @@ TEST(RtlHrc, HandInputConv2d) {
  * the pointwise stage ceil(2 positions x 1 group x 2 channels / pointwise rate). */
 TEST(RtlCnp, HandSeparable) {
     Rig r;
-    npu_params in = npu_params_default(NPU_INPUT_DATA);
-    in.input_shape = {2, 1, 2};
-    in.input_bits = 4;
-    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    ASSERT_NO_FATAL_FAILURE(add_input(r, {2, 1, 2}, 4));
     npu_params p = npu_params_default(NPU_SEPARABLE_CONVOLUTIONAL);
     p.kernel_x = p.kernel_y = 1;
     p.filters = 2;
@@ -897,16 +601,9 @@ TEST(RtlCnp, HandSeparable) {
     r.var(1, "weights_pw", {1, 1, 2, 2}, {1, 2, 3, -1});
     r.var(1, "threshold", {2}, {0, 0});
     r.var(1, "act_step", {2}, {1, 1});
-    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-    std::mt19937 rng(5);
-    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
-    ASSERT_TRUE(r.finish()) << r.e.msg;
+    ASSERT_NO_FATAL_FAILURE(finish_one(r, 1, MESH_NP_CNP1));
     RtlNp<Vcnp> rtl;
-    replay(r.prog, r.nps[1][0].ident,
-           [&](bool s_, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
-               rtl.write(s_, g, o, w, n);
-           });
-    ASSERT_TRUE(rtl.configure());
+    ASSERT_TRUE(program_rtl(r, 1, rtl));
     auto out = rtl.frame({{0, 0, 0, 5}, {0, 0, 1, 1}, {1, 0, 1, 2}}, true, true);
     ASSERT_EQ(out.size(), 4u);
     const int32_t want[4] = {1, 23, -18, 6}; /* (0,0,f0) (0,0,f1) (1,0,f0) (1,0,f1) */
@@ -931,37 +628,19 @@ TEST(RtlCnp, HandSeparable) {
  * reads one word per unit (6 reads); the reads are stall cycles, busy = 2 events x 1 group x
  * event cycles + 1 group x output cycles. */
 TEST(RtlFnp, HandExternalWeights) {
-    Rig r;
-    npu_params in = npu_params_default(NPU_INPUT_DATA);
-    in.input_shape = {3, 1, 1};
-    in.input_bits = 4;
-    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
-    npu_params p = npu_params_default(NPU_FULLY_CONNECTED);
-    p.filters = 3;
-    p.weights_bits = 2;
-    p.activation = false;
-    ASSERT_TRUE(r.add(NPU_FULLY_CONNECTED, "fc", p)) << r.e.msg;
     I32 w(9);
     for (int i = 0; i < 3; i++) {
         for (int u = 0; u < 3; u++) {
             w[size_t(i * 3 + u)] = std::max(-1, std::min(1, i - u));
         }
     }
-    r.var(1, "weights", {1, 1, 3, 3}, w);
-    r.var(1, "threshold", {3}, I32(3, 0));
-    r.var(1, "act_step", {3}, I32(3, 1));
-    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-    std::mt19937 rng(5);
-    r.map_layer(rng, 1, MESH_NP_FNP2, 1, 1);
-    ASSERT_TRUE(r.finish()) << r.e.msg;
+    Rig r;
+    ASSERT_NO_FATAL_FAILURE(add_fc_v1(r, 3, 3, 2, w));
+    ASSERT_NO_FATAL_FAILURE(finish_one(r, 1, MESH_NP_FNP2));
     RtlNp<Vfnp> rtl;
     rtl.ext = cmp_program_ext(r.prog, &rtl.ext_n);
     ASSERT_GT(rtl.ext_n, 0u);
-    replay(r.prog, r.nps[1][0].ident,
-           [&](bool s_, uint32_t g, uint32_t o, const uint32_t *wd, size_t n) {
-               rtl.write(s_, g, o, wd, n);
-           });
-    ASSERT_TRUE(rtl.configure());
+    ASSERT_TRUE(program_rtl(r, 1, rtl));
     auto out = rtl.frame({{0, 0, 0, 1}, {2, 0, 0, 3}}, true, true);
     ASSERT_EQ(out.size(), 3u);
     const int32_t want[3] = {3, 2, -1};
@@ -987,10 +666,7 @@ TEST(RtlCnp, UnsupportedKernelRaisesCfgErr) {
     }
     std::mt19937 rng(77);
     Rig r;
-    npu_params in = npu_params_default(NPU_INPUT_DATA);
-    in.input_shape = {k, k, 1};
-    in.input_bits = 4;
-    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+    ASSERT_NO_FATAL_FAILURE(add_input(r, {k, k, 1}, 4));
     npu_params p = npu_params_default(NPU_CONV2D);
     p.kernel_x = p.kernel_y = k;
     p.filters = 2;
@@ -1002,9 +678,7 @@ TEST(RtlCnp, UnsupportedKernelRaisesCfgErr) {
     r.var(1, "bias", {2}, {0, 0});
     r.var(1, "output_scale", {2}, {1, 1});
     r.var(1, "output_shift", {2}, {0, 0});
-    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
-    ASSERT_TRUE(r.finish()) << r.e.msg;
+    ASSERT_NO_FATAL_FAILURE(finish_one(r, 1, MESH_NP_CNP1));
     Tally t;
     run_np<Vcnp>(r, r.nps[1][0], {}, rng, t, false);
 }
@@ -1014,31 +688,10 @@ TEST(RtlCnp, UnsupportedKernelRaisesCfgErr) {
  * gives 12, while Vcnp gives 11. */
 TEST(RtlCnp, BrokenVariantIsOffByOne) {
     Rig r;
-    npu_params in = npu_params_default(NPU_INPUT_DATA);
-    in.input_shape = {1, 1, 1};
-    in.input_bits = 8;
-    ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
-    npu_params p = npu_params_default(NPU_CONV2D);
-    p.kernel_x = p.kernel_y = 1;
-    p.filters = 1;
-    p.activation = false;
-    p.output_bits = 32;
-    p.buffer_bits = 32;
-    ASSERT_TRUE(r.add(NPU_CONV2D, "conv", p)) << r.e.msg;
-    r.var(1, "weights", {1, 1, 1, 1}, {2});
-    r.var(1, "bias", {1}, {0});
-    r.var(1, "output_scale", {1}, {1});
-    r.var(1, "output_shift", {1}, {1});
-    ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
-    std::mt19937 rng(5);
-    r.map_layer(rng, 1, MESH_NP_CNP1, 1, 1);
-    ASSERT_TRUE(r.finish()) << r.e.msg;
+    ASSERT_NO_FATAL_FAILURE(add_conv1x1(r, {1, 1, 1}, 2, 0, 1));
+    ASSERT_NO_FATAL_FAILURE(finish_one(r, 1, MESH_NP_CNP1));
     auto run = [&](auto &rtl) {
-        replay(r.prog, r.nps[1][0].ident,
-               [&](bool s_, uint32_t g, uint32_t o, const uint32_t *w, size_t n) {
-                   rtl.write(s_, g, o, w, n);
-               });
-        EXPECT_TRUE(rtl.configure());
+        EXPECT_TRUE(program_rtl(r, 1, rtl));
         auto out = rtl.frame({{0, 0, 0, 11}}, false, false);
         return out.size() == 1 ? out[0].value : -1;
     };
@@ -1071,10 +724,7 @@ TEST(RtlZoo, DsCnnKwsSizedLayersMatchCModelAndCycles) {
         bool image = ly.t == NPU_INPUT_CONVOLUTIONAL, dense = ly.t == NPU_FULLY_CONNECTED;
         uint32_t l = 0;
         if (!image) {
-            npu_params in = npu_params_default(NPU_INPUT_DATA);
-            in.input_shape = ly.in;
-            in.input_bits = 4;
-            ASSERT_TRUE(r.add(NPU_INPUT_DATA, "input", in)) << r.e.msg;
+            ASSERT_NO_FATAL_FAILURE(add_input(r, ly.in, 4));
             l = 1;
         }
         npu_params p = npu_params_default(ly.t);
@@ -1109,12 +759,6 @@ TEST(RtlZoo, DsCnnKwsSizedLayersMatchCModelAndCycles) {
         ASSERT_EQ(npu_model_finalize(r.m, &r.e), NPU_OK) << r.e.msg;
         r.map_layer(rng, l, np_type(ly.t), dense ? 1u : uint32_t(rnd(rng, 1, 3)),
                     uint32_t(rnd(rng, 1, 2)));
-        if (dense) {
-            for (auto &n : r.nps[l]) {
-                n.col_first = 0;
-                n.col_count = 1;
-            }
-        }
         ASSERT_TRUE(r.finish()) << r.e.msg;
         auto frames = random_frames(rng, r, l, 2);
         for (const auto &nm : r.nps[l]) {

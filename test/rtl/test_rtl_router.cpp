@@ -2,6 +2,7 @@
  * test_rtl_router: the Verilated 5-port XY router (rtl/src/noc_router.v), alone and as a
  * 3 x 3 mesh of router instances wired in the harness.
  *
+ * The router and mesh harness is rtl/cosim/cosim_router.hpp's (shared with rtl-check).
  * Checks, against an independent XY reference written here (the rule of sim/src/sim_noc.c:
  * column first, E = increasing column, N = increasing row, then the local port): every flit
  * leaves by the right port / reaches the right node, nothing is lost or duplicated, the flits
@@ -22,32 +23,18 @@
 #include <random>
 #include <vector>
 
-#include "Vnoc_router.h"
-#include "verilated.h"
+#include "cosim_router.hpp"
 
 namespace {
 
-enum { P_N = 0, P_E = 1, P_S = 2, P_W = 3, P_L = 4 };
-
-/* One flit (96 bits = 3 words, layout of noc_router.v). */
-struct Flit {
-    uint32_t w0 = 0, w1 = 0; /* event words */
-    uint8_t col = 0, row = 0, id = 0;
-    bool tail = false;
-    uint32_t word2() const {
-        return uint32_t(col) | uint32_t(row) << 8 | uint32_t(id & 3u) << 16 | uint32_t(tail) << 18;
-    }
-    static Flit from(const uint32_t *w) {
-        Flit f;
-        f.w0 = w[0];
-        f.w1 = w[1];
-        f.col = uint8_t(w[2]);
-        f.row = uint8_t(w[2] >> 8);
-        f.id = uint8_t((w[2] >> 16) & 3u);
-        f.tail = (w[2] >> 18) & 1u;
-        return f;
-    }
-};
+using cosim::Flit;
+using cosim::P_E;
+using cosim::P_L;
+using cosim::P_N;
+using cosim::P_S;
+using cosim::P_W;
+using cosim::Router;
+using Mesh = cosim::RouterMesh; /* cols x rows routers wired N/E/S/W (cosim_router.hpp) */
 
 /* Reference XY output port at node (col, row). */
 int xy_port(uint8_t dcol, uint8_t drow, uint8_t col, uint8_t row) {
@@ -59,54 +46,6 @@ int xy_port(uint8_t dcol, uint8_t drow, uint8_t col, uint8_t row) {
     }
     return P_L;
 }
-
-/* A router model with helpers to set / read its flattened flit ports. */
-struct Router {
-    std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
-    std::unique_ptr<Vnoc_router> m{new Vnoc_router{ctx.get()}};
-    Router(uint8_t col, uint8_t row) {
-        m->my_col = col;
-        m->my_row = row;
-        m->rst_n = 0;
-        edge();
-        m->rst_n = 1;
-    }
-    ~Router() {
-        m->final();
-    }
-    void low() {
-        m->clk = 0;
-        m->eval();
-    }
-    void edge() {
-        m->clk = 0;
-        m->eval();
-        m->clk = 1;
-        m->eval();
-    }
-    void set_in(int p, bool v, const Flit &f) {
-        m->in_valid = (m->in_valid & ~(1u << p)) | (uint32_t(v) << p);
-        m->in_flit[p * 3] = f.w0;
-        m->in_flit[p * 3 + 1] = f.w1;
-        m->in_flit[p * 3 + 2] = f.word2();
-    }
-    bool in_ready(int p) const {
-        return (m->in_ready >> p) & 1u;
-    }
-    bool out_valid(int p) const {
-        return (m->out_valid >> p) & 1u;
-    }
-    Flit out(int p) const {
-        return Flit::from(&m->out_flit[p * 3]);
-    }
-};
-
-/* A packet as sent: its flits, source and injection cycle of the head. */
-struct Packet {
-    std::vector<Flit> flits;
-    int src_col, src_row;
-    uint64_t t_head = 0;
-};
 
 /* Single router: random packets on all five inputs to random destinations, random output
  * ready. Every flit must leave by the XY port, packets contiguous per port, order per
@@ -167,79 +106,6 @@ TEST(RtlRouter, SingleRouterRoutesXYWithBackpressure) {
     }
     EXPECT_EQ(received, sent);
 }
-
-/* A cols x rows mesh of routers; ports wired N/E/S/W between neighbours, local ports to the
- * harness. Node (c, r) sits at index r * cols + c; idents are the (c, r) themselves. */
-struct Mesh {
-    int cols, rows;
-    std::vector<std::unique_ptr<Router>> nodes;
-    Mesh(int c, int r) : cols(c), rows(r) {
-        for (int y = 0; y < rows; y++) {
-            for (int x = 0; x < cols; x++) {
-                nodes.emplace_back(new Router(uint8_t(x), uint8_t(y)));
-            }
-        }
-    }
-    Router &at(int x, int y) {
-        return *nodes[size_t(y * cols + x)];
-    }
-    /* neighbour of (x, y) through port p and the port it arrives on; false at the edge */
-    bool link(int x, int y, int p, int *nx, int *ny, int *np) const {
-        int dx = p == P_E ? 1 : p == P_W ? -1 : 0, dy = p == P_N ? 1 : p == P_S ? -1 : 0;
-        *nx = x + dx;
-        *ny = y + dy;
-        *np = p == P_E ? P_W : p == P_W ? P_E : p == P_N ? P_S : P_N;
-        return *nx >= 0 && *nx < cols && *ny >= 0 && *ny < rows;
-    }
-    /* One clock: inject[node] = flit offered on the local input (or none), eject ready on
-     * every local output. Calls got(x, y, flit) for each ejected flit; returns the local
-     * inputs taken. Outputs (valid, flit) and in_ready depend only on state, so one eval with
-     * the clock low fixes them; inter-router handshakes are then wired and evaluated. */
-    template <class F>
-    std::vector<bool> step(const std::vector<const Flit *> &inject, std::mt19937 &rng,
-                           bool random_ready, F got) {
-        for (auto &n : nodes) {
-            n->m->in_valid = 0;
-            n->m->out_ready = 0;
-            n->low();
-        }
-        for (int y = 0; y < rows; y++) {
-            for (int x = 0; x < cols; x++) {
-                Router &a = at(x, y);
-                for (int p = 0; p < 4; p++) {
-                    int nx, ny, np;
-                    if (!link(x, y, p, &nx, &ny, &np)) {
-                        continue;
-                    }
-                    Router &b = at(nx, ny);
-                    b.set_in(np, a.out_valid(p), a.out(p));
-                    if (b.in_ready(np)) {
-                        a.m->out_ready |= uint8_t(1u << p);
-                    }
-                }
-                const Flit *f = inject[size_t(y * cols + x)];
-                a.set_in(P_L, f != nullptr, f ? *f : Flit{});
-                bool rdy = !random_ready || rng() % 3 != 0;
-                a.m->out_ready |= uint8_t(rdy << P_L);
-            }
-        }
-        std::vector<bool> taken(nodes.size(), false);
-        for (int y = 0; y < rows; y++) {
-            for (int x = 0; x < cols; x++) {
-                Router &a = at(x, y);
-                a.low();
-                if (a.out_valid(P_L) && ((a.m->out_ready >> P_L) & 1u)) {
-                    got(x, y, a.out(P_L));
-                }
-                taken[size_t(y * cols + x)] = inject[size_t(y * cols + x)] && a.in_ready(P_L);
-            }
-        }
-        for (auto &n : nodes) {
-            n->edge();
-        }
-        return taken;
-    }
-};
 
 /* Uncontended packets over every (source, destination) pair of a 3 x 3 mesh: head ejected
  * links + 1 cycles and tail links + n cycles after the head's injection. */
