@@ -14,18 +14,29 @@
  *    forked workers (half of the points each, the record shared copy-on-write), wall time;
  *    median of --exact-runs passes;
  *  - error: per point relative error of the estimate's cycles and energy against exact
- *    (max and mean over the 200 points).
+ *    (max and mean over the 200 points);
+ *  - the real CLI end to end: `akisim sweep S --fidelity F -j J -q -o DIR` on the same 200
+ *    points written as a scenario (fork + exec, wall time of the whole process: scenario
+ *    load, zoo builds, functional runs, point files, results.csv, final sync), estimate and
+ *    exact, 2 workers and 1 worker, median of --cli-runs (estimate) / --cli-exact-runs
+ *    (exact); plus the same scenario x 3 map modes x 3 clock modes (1,800 points, estimate)
+ *    for the marginal rate (1,600 more points / the extra wall time), which leaves out the
+ *    fixed cost of the model build and the functional run. The CLI is --cli PATH, default
+ *    ../sim/akisim next to this binary's directory (the build tree).
  *
- * Usage: akisim-bench-sweep [--runs N] [--exact-runs N (0: estimate only)] [--points N].
+ * Usage: akisim-bench-sweep [--runs N] [--exact-runs N (0: estimate only)] [--points N]
+ *                           [--cli PATH] [--cli-runs N (0: no CLI)] [--cli-exact-runs N].
  * No assertion on time; exit status 1 only when a step fails.
  */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -223,13 +234,136 @@ static bool worker_pass(bench_ctx *b, pt_fig *figs, bool est, double *wall) {
     return ok;
 }
 
+/* ---- the CLI end to end ---- */
+
+/* Writes the 200-mesh scenario (x 3 map modes x 3 clock modes when big) into dir. */
+static bool cli_scenario(const char *path, size_t n, bool big) {
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        return false;
+    }
+    fprintf(f,
+            "name: bench\nmodels: [{zoo: akidanet, alpha: 0.5, input_size: 160}]\n"
+            "meshes: [{gen: {cnp: \"8..%zu\", fnp: 2}}]\n"
+            "mapping: {hw_only: false, map_mode: %s}\nclock_modes: %s\n"
+            "inputs: {random: {n: 1, seed: 1}}\nbatch: 1\n",
+            7 + n, big ? "[minimal, allnps, hwpr]" : "allnps",
+            big ? "[Performance, Economy, LowPower]" : "[Performance]");
+    return fclose(f) == 0;
+}
+
+/* Runs `cli sweep scn --fidelity fid -j jobs -q -o DIR` into a new DIR under `out` (every
+ * run writes a fresh directory and all are removed at the end: on ext4, deleting thousands of
+ * files just before a run makes its file creations slow); wall seconds, or a negative value
+ * when it fails. */
+static double children_cpu(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+static double cli_run(const char *cli, const char *scn, const char *out, const char *fid, int jobs,
+                      double *cpu) {
+    static unsigned serial;
+    char dst[PATH_MAX], j[16];
+    snprintf(dst, sizeof dst, "%.*s/%u", PATH_MAX - 16, out, serial++);
+    snprintf(j, sizeof j, "%d", jobs);
+    fflush(NULL); /* the child must not write this process's buffered output again */
+    double t0 = bench_now(), c0 = children_cpu();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (freopen("/dev/null", "w", stdout) == NULL) {
+            _exit(99);
+        }
+        execl(cli, "akisim", "sweep", scn, "--fidelity", fid, "-j", j, "-q", "-o", dst,
+              (char *)NULL);
+        _exit(98);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        return -1.0;
+    }
+    *cpu = children_cpu() - c0;
+    return bench_now() - t0;
+}
+
+/* Median wall time of `runs` CLI runs (negative on failure); *cpu the median CPU time of the
+ * process and its workers. */
+static double cli_median(const char *cli, const char *scn, const char *out, const char *fid,
+                         int jobs, int runs, double *cpu) {
+    double t[SWEEP_RUNS_MAX], c[SWEEP_RUNS_MAX];
+    for (int r = 0; r < runs; r++) {
+        if ((t[r] = cli_run(cli, scn, out, fid, jobs, &c[r])) < 0) {
+            return -1.0;
+        }
+    }
+    *cpu = bench_median(c, runs);
+    return bench_median(t, runs);
+}
+
+/* The default CLI path: <dir of this binary>/../sim/akisim. */
+static void cli_default(char *dst, size_t cap) {
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+    if (snprintf(dst, cap, "%.*s/../sim/akisim", (int)(cap > 32 ? cap - 32 : 0), exe) < 0) {
+        dst[0] = '\0';
+    }
+}
+
+static bool cli_bench(const char *cli, size_t n, int runs, int exact_runs) {
+    char dir[] = "/tmp/akisim_bench_sweep_XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        return false;
+    }
+    char scn[64], big[64], out[64], cmd[128];
+    snprintf(scn, sizeof scn, "%s/s.yaml", dir);
+    snprintf(big, sizeof big, "%s/big.yaml", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    bool ok = cli_scenario(scn, n, false) && cli_scenario(big, n, true);
+    printf("CLI end to end (%s sweep ... -q, wall of the whole process, median):\n", cli);
+    for (int jobs = 2; ok && jobs >= 1; jobs--) {
+        double ce = 0, cb = 0, cx = 0;
+        double e = cli_median(cli, scn, out, "estimate", jobs, runs, &ce);
+        double b = cli_median(cli, big, out, "estimate", jobs, runs, &cb);
+        ok = e > 0 && b > 0;
+        if (ok) {
+            printf("  estimate, -j %d: %zu points in %.3f s (%.3f s CPU) = %.0f points/s; %zu "
+                   "points in %.3f s (%.3f s CPU) = %.0f points/s; marginal %.0f points/s, %.2f "
+                   "ms CPU per point (median of %d)\n",
+                   jobs, n, e, ce, (double)n / e, 9 * n, b, cb, 9.0 * (double)n / b,
+                   b > e ? 8.0 * (double)n / (b - e) : 0.0, (cb - ce) / (8.0 * (double)n) * 1e3,
+                   runs);
+        }
+        double x =
+            exact_runs > 0 && ok ? cli_median(cli, scn, out, "exact", jobs, exact_runs, &cx) : 0.0;
+        ok = ok && x >= 0;
+        if (ok && exact_runs > 0) {
+            printf("  exact with reuse, -j %d: %zu points in %.2f s (%.2f s CPU) = %.2f points/s "
+                   "(median of %d)\n",
+                   jobs, n, x, cx, (double)n / x, exact_runs);
+        }
+        fflush(stdout);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 && ok;
+}
+
 static int parse_runs(const char *s) {
     int v = atoi(s);
     return v < 1 ? 1 : (v > SWEEP_RUNS_MAX ? SWEEP_RUNS_MAX : v);
 }
 
 int main(int argc, char **argv) {
-    int runs = 5, exact_runs = 3;
+    int runs = 5, exact_runs = 3, cli_runs = 5, cli_exact_runs = 3;
+    char cli[PATH_MAX];
+    cli_default(cli, sizeof cli);
     bench_ctx b;
     memset(&b, 0, sizeof b);
     b.n = SWEEP_POINTS;
@@ -238,6 +372,12 @@ int main(int argc, char **argv) {
             runs = parse_runs(argv[i + 1]);
         } else if (strcmp(argv[i], "--exact-runs") == 0) {
             exact_runs = atoi(argv[i + 1]) == 0 ? 0 : parse_runs(argv[i + 1]);
+        } else if (strcmp(argv[i], "--cli") == 0) {
+            snprintf(cli, sizeof cli, "%s", argv[i + 1]);
+        } else if (strcmp(argv[i], "--cli-runs") == 0) {
+            cli_runs = atoi(argv[i + 1]) == 0 ? 0 : parse_runs(argv[i + 1]);
+        } else if (strcmp(argv[i], "--cli-exact-runs") == 0) {
+            cli_exact_runs = atoi(argv[i + 1]) == 0 ? 0 : parse_runs(argv[i + 1]);
         } else if (strcmp(argv[i], "--points") == 0) {
             int n = atoi(argv[i + 1]);
             b.n = n >= 2 && n <= SWEEP_POINTS ? (size_t)n : SWEEP_POINTS;
@@ -287,8 +427,8 @@ int main(int argc, char **argv) {
     printf("estimate, 2 worker processes: %.1f ms per %zu points = %.0f points/s (median of %d; "
            "fork included)\n",
            m2 * 1e3, b.n, (double)b.n / m2, runs);
-    if (exact_runs == 0) { /* estimate only (profiling) */
-        return 0;
+    if (exact_runs == 0) { /* estimate only (profiling), then the CLI */
+        return cli_runs > 0 && !cli_bench(cli, b.n, cli_runs, cli_exact_runs) ? 1 : 0;
     }
     for (int r = 0; r < exact_runs; r++) {
         if (!worker_pass(&b, ex, false, &t_ex[r])) {
@@ -317,5 +457,9 @@ int main(int argc, char **argv) {
     npu_model_free(b.model);
     free(est);
     munmap(ex, b.n * sizeof *ex);
+    if (cli_runs > 0 && !cli_bench(cli, b.n, cli_runs, cli_exact_runs)) {
+        fprintf(stderr, "CLI sweep failed (%s)\n", cli);
+        return 1;
+    }
     return 0;
 }

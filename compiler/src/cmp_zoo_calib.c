@@ -31,6 +31,35 @@ static int calib_cmp_i32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Sorts v ascending — the order qsort with calib_cmp_i32 gives — by an LSD radix sort of the
+ * sign-flipped values (4 passes of 8 bits, O(n): the zoo build of AkidaNet 0.5/160 spent most
+ * of its time in qsort); qsort for small arrays or when the scratch cannot be allocated. */
+static void calib_sort_i32(int32_t *v, size_t n) {
+    uint32_t *a = (uint32_t *)v, *tmp = n > 256 ? malloc(n * sizeof *tmp) : NULL;
+    if (tmp == NULL) {
+        qsort(v, n, sizeof *v, calib_cmp_i32);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] ^= 0x80000000u;
+    uint32_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 32; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((src[i] >> shift) & 255u) + 1]++;
+        for (size_t k = 0; k < 256; k++)
+            count[k + 1] += count[k];
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i] >> shift) & 255u]++] = src[i];
+        uint32_t *s = src;
+        src = dst;
+        dst = s;
+    }
+    for (size_t i = 0; i < n; i++) /* four passes: the sorted values are back in a */
+        a[i] ^= 0x80000000u;
+    free(tmp);
+}
+
 /* A single-layer model computing layer i's potentials (activation off). */
 static npu_status calib_mini(const npu_model *m, uint32_t i, int version, npu_model **out,
                              npu_err *err) {
@@ -156,7 +185,7 @@ static npu_status calib_layer(npu_model *m, uint32_t i, const cmp_zoo_opts *o, n
         return npu_err_set(err, NPU_ERR_INTERNAL, "zoo: out of memory");
     for (uint32_t s = 0; s < samples; s++)
         memcpy(all + per * s, pots[s].data, per * sizeof *all);
-    qsort(all, n, sizeof *all, calib_cmp_i32);
+    calib_sort_i32(all, n);
     uint32_t bits = o->version == 1 ? l->p.act_bits : l->p.output_bits;
     calib_point cp;
     calib_choose(all, n, o->density, bits, &cp);

@@ -191,7 +191,15 @@ static bool any_estimate(const rep_sweep *s) {
     return false;
 }
 
-static void point_row(rep_buf *b, const rep_point *p, bool est) {
+/* Whether any point carries a top-1 accuracy (adds a column). */
+static bool any_accuracy(const rep_sweep *s) {
+    for (size_t i = 0; i < s->n; i++)
+        if (isfinite(s->pts[i].accuracy))
+            return true;
+    return false;
+}
+
+static void point_row(rep_buf *b, const rep_point *p, bool est, bool acc) {
     const bool unfit = rep_point_unfit(p);
     rb_printf(b, "<tr%s>", p->ok ? "" : unfit ? " class=\"unfit\"" : " class=\"err\"");
     td_text(b, p->id);
@@ -220,6 +228,8 @@ static void point_row(rep_buf *b, const rep_point *p, bool est) {
         td_num(b, p->est_err_cycles);
         td_num(b, p->est_err_energy);
     }
+    if (acc)
+        td_num(b, p->accuracy);
     td_text(b, p->error);
     rb_puts(b, "</tr>\n");
 }
@@ -258,9 +268,12 @@ static void points(rep_buf *b, const rep_ctx *c) {
         rb_printf(b, "<th>%s</th>", COLS[i]);
     if (est)
         rb_puts(b, "<th>estimate error (cycles)</th><th>estimate error (energy)</th>");
+    const bool acc = any_accuracy(c->s);
+    if (acc)
+        rb_puts(b, "<th>top-1 accuracy</th>");
     rb_puts(b, "<th>error</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < c->s->n; i++)
-        point_row(b, &c->s->pts[i], est);
+        point_row(b, &c->s->pts[i], est, acc);
     rb_puts(b, "</tbody></table></div></section>\n");
 }
 

@@ -114,6 +114,7 @@ static npu_status load_point(const char *pdir, const char *name, rep_point *p, n
         }
     }
     if (st == NPU_OK) {
+        p->accuracy = NAN; /* results.csv's optional "accuracy" column sets it */
         char pw[REP_ID_MAX + 16];
         snprintf(pw, sizeof pw, "%s.power.csv", p->id);
         char *pp = rep_path(pdir, pw);
@@ -202,6 +203,10 @@ static npu_status load_csv(rep_sweep *s, void (*warn)(const char *), npu_err *er
                              path, csv.rows[r].line, csv.rows[r].n, csv.rows[0].n);
         else
             st = check_row(s, &csv.rows[r], col, path, warn, err);
+        const long acc = st == NPU_OK ? rep_csv_col(&csv.rows[0], "accuracy") : -1;
+        rep_point *ap = acc >= 0 ? find_point(s, csv.rows[r].f[col[0]]) : NULL;
+        if (ap && csv.rows[r].f[acc][0])
+            ap->accuracy = strtod(csv.rows[r].f[acc], NULL);
     }
     if (st == NPU_OK)
         s->n_csv = csv.n - 1;

@@ -1,15 +1,18 @@
 /*
  * sim_sweep_json: the files of a sweep point — the point JSON (schema akisim-point/1, one key
  * per line, the stats JSON of docs/stats-format.md embedded as is), the test that a point file
- * is complete (for --resume), and the results.csv row derived from a point file (parsed with
- * libfyaml). Formats: docs/scenarios.md. Pure formatting and parsing: no host state enters a
- * file, so identical points give identical bytes.
+ * is complete (for --resume), and the results.csv row of a point — derived from a point file
+ * (parsed with libfyaml: resume, error points), or made directly from the figures the file was
+ * written from (every double rounded through the file's "%.9g" and read back, so both give
+ * the same bytes; the sweep's tests check it). Formats: docs/scenarios.md. Pure formatting and
+ * parsing: no host state enters a file, so identical points give identical bytes.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "sim_sweep_int.h"
 
 #include <libfyaml.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,7 @@
 const char SWEEP_CSV_HEADER[] =
     "id,index,model,mesh,mesh_nps,hw_only,map_mode,clock_mode,batch,input,fidelity,status,nps,"
     "passes,sequences,inference_clk,latency_ms,fps,power_avg_mw,energy_mj_per_frame,"
-    "dynamic_energy_mj_per_frame,program_bytes,error\n";
+    "dynamic_energy_mj_per_frame,program_bytes,accuracy,error\n";
 
 void sweep_point_path(char *dst, size_t cap, const char *dir, uint32_t index, const char *suffix) {
     snprintf(dst, cap, "%s/points/p%05u%s", dir, index, suffix);
@@ -97,7 +100,7 @@ char *sweep_json_error(const sim_scenario *s, const sim_point *p, sim_fidelity f
 }
 
 char *sweep_json_ok(const sim_scenario *s, const sim_point *p, sim_fidelity f, const cmp_mapped *mm,
-                    const char *stats_json) {
+                    const sweep_accuracy *acc, const char *stats_json, const double *errs) {
     sim_buf b = {0};
     json_head(&b, s, p, f);
     sim_buf_puts(&b, "  \"status\": \"ok\",\n");
@@ -106,33 +109,25 @@ char *sweep_json_ok(const sim_scenario *s, const sim_point *p, sim_fidelity f, c
                    "\"program_bytes\": %llu, \"external_bytes\": %llu},\n",
                    mm->total_nps, mm->total_passes, mm->n_sequences,
                    (unsigned long long)mm->program_bytes, (unsigned long long)mm->external_bytes);
-    size_t n = strlen(stats_json);
+    if (acc && acc->have) {
+        sim_buf_printf(&b, "  \"accuracy\": {\"top1\": ");
+        sim_buf_json_double(&b, acc->frames ? (double)acc->correct / (double)acc->frames : 0.0);
+        sim_buf_printf(&b, ", \"correct\": %llu, \"frames\": %llu},\n",
+                       (unsigned long long)acc->correct, (unsigned long long)acc->frames);
+    }
+    const size_t len = strlen(stats_json);
+    size_t n = len;
     while (n && (stats_json[n - 1] == '\n' || stats_json[n - 1] == ' '))
         n--;
     sim_buf_puts(&b, "  \"stats\": ");
-    sim_buf_printf(&b, "%.*s", (int)n, stats_json);
+    sim_buf_puts(&b, stats_json); /* copied whole (no printf), then its trailing blanks cut */
+    if (!b.oom)
+        b.n -= len - n;
+    if (errs)
+        sim_buf_printf(&b, ",\n  \"estimate_error\": {\"cycles\": %.6g, \"energy\": %.6g}", errs[0],
+                       errs[1]);
     sim_buf_puts(&b, "\n}\n");
     return sim_buf_take(&b);
-}
-
-char *sweep_json_ok_checked(const sim_scenario *s, const sim_point *p, sim_fidelity f,
-                            const cmp_mapped *mm, const char *stats_json, double err_cycles,
-                            double err_energy) {
-    char *base = sweep_json_ok(s, p, f, mm, stats_json);
-    size_t n = base ? strlen(base) : 0;
-    if (!base || n < 3 || strcmp(base + n - 3, "\n}\n") != 0)
-        return base;
-    char tail[160];
-    snprintf(tail, sizeof tail,
-             ",\n  \"estimate_error\": {\"cycles\": %.6g, \"energy\": %.6g}\n}\n", err_cycles,
-             err_energy);
-    char *out = malloc(n + strlen(tail) + 1);
-    if (out) {
-        memcpy(out, base, n - 3);
-        strcpy(out + n - 3, tail);
-    }
-    free(base);
-    return out;
 }
 
 /* ---- parsing point files ---- */
@@ -163,8 +158,10 @@ static double json_num(struct fy_node *root, const char *path) {
     return t[0] ? strtod(t, NULL) : 0.0;
 }
 
+static char *csv_row_of(struct fy_node *root);
+
 bool sweep_json_complete(const char *text, size_t len, const sim_scenario *s, const sim_point *p,
-                         sim_fidelity f) {
+                         sim_fidelity f, char **row) {
     char *line = sweep_json_point_line(s, p, f);
     bool ok = line && strstr(text, line) != NULL;
     free(line);
@@ -179,6 +176,8 @@ bool sweep_json_complete(const char *text, size_t len, const sim_scenario *s, co
         json_str(root, "/status", t, sizeof t);
         ok = ok && (strcmp(t, "ok") == 0 || strcmp(t, "error") == 0);
     }
+    if (ok && row)
+        *row = csv_row_of(root);
     if (doc)
         fy_document_destroy(doc);
     return ok;
@@ -233,14 +232,8 @@ static void csv_sequences(sim_buf *b, struct fy_node *root) {
     csv_num(b, dyn);
 }
 
-char *sweep_csv_row(const char *text, size_t len) {
-    struct fy_document *doc = json_parse(text, len);
-    struct fy_node *root = doc ? fy_document_root(doc) : NULL;
-    if (!root || !fy_node_is_mapping(root)) {
-        if (doc)
-            fy_document_destroy(doc);
-        return NULL;
-    }
+/* The row of a parsed point file. */
+static char *csv_row_of(struct fy_node *root) {
     static const char *const head[] = {"/id",
                                        "/index",
                                        "/point/model",
@@ -264,11 +257,95 @@ char *sweep_csv_row(const char *text, size_t len) {
             csv_field(&b, json_str(root, map[i], t, sizeof t), false);
         csv_sequences(&b, root);
         csv_field(&b, json_str(root, "/mapping/program_bytes", t, sizeof t), false);
+        if (json_str(root, "/accuracy/top1", t, sizeof t)[0])
+            csv_num(&b, json_num(root, "/accuracy/top1"));
+        else
+            csv_field(&b, "", false);
         csv_field(&b, "", true);
     } else {
-        sim_buf_puts(&b, ",,,,,,,,,,");
+        sim_buf_puts(&b, ",,,,,,,,,,,");
         csv_field(&b, json_str(root, "/error", t, sizeof t), true);
     }
-    fy_document_destroy(doc);
+    return sim_buf_take(&b);
+}
+
+char *sweep_csv_row(const char *text, size_t len) {
+    struct fy_document *doc = json_parse(text, len);
+    struct fy_node *root = doc ? fy_document_root(doc) : NULL;
+    char *row = root && fy_node_is_mapping(root) ? csv_row_of(root) : NULL;
+    if (doc)
+        fy_document_destroy(doc);
+    return row;
+}
+
+/* ---- rows without parsing ---- */
+
+/* v as the parser reads it back from the JSON: "%.9g" text, null (non-finite) as 0. */
+static double json_round(double v) {
+    if (!isfinite(v))
+        return 0.0;
+    char t[64];
+    snprintf(t, sizeof t, "%.9g", v);
+    return strtod(t, NULL);
+}
+
+/* True when s goes into a JSON string unchanged (printable ASCII, no quote or backslash), so
+ * the parser gives it back as is. */
+static bool json_plain(const char *s) {
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\')
+            return false;
+    return true;
+}
+
+/* csv_sequences from the figures themselves. */
+static void direct_sequences(sim_buf *b, const sim_results *r) {
+    unsigned long long clk = 0;
+    double lat = 0.0, e = 0.0, dyn = 0.0, pw = 0.0, w = 0.0;
+    for (uint32_t i = 0; i < r->n_sequences; i++) {
+        const sim_seq_stats *q = &r->sequences[i];
+        const double c = (double)q->inference_clk;
+        clk += (unsigned long long)c;
+        lat += json_round(q->latency_ms);
+        e += json_round(q->energy_mj_per_frame);
+        dyn += json_round(q->dynamic_energy_mj_per_frame);
+        if (q->hardware) {
+            pw += json_round(q->power_avg_mw) * c;
+            w += c;
+        }
+    }
+    char t[32];
+    snprintf(t, sizeof t, "%llu", clk);
+    csv_field(b, t, false);
+    csv_num(b, lat);
+    csv_num(b, lat > 0.0 ? 1000.0 / lat : 0.0);
+    csv_num(b, w > 0.0 ? pw / w : 0.0);
+    csv_num(b, e);
+    csv_num(b, dyn);
+}
+
+char *sweep_csv_row_direct(const sim_scenario *s, const sim_point *p, sim_fidelity f,
+                           const cmp_mapped *mm, const sim_results *r, const sweep_accuracy *acc) {
+    const char *model = s->models[p->model].label, *mesh = s->meshes[p->mesh].label,
+               *input = s->inputs[p->input].label;
+    if (!json_plain(model) || !json_plain(mesh) || !json_plain(input))
+        return NULL;
+    sim_buf b = {0};
+    sim_buf_printf(&b, "p%05u,%u,", p->index, p->index);
+    csv_field(&b, model, false);
+    csv_field(&b, mesh, false);
+    sim_buf_printf(&b, "%u,%s,%s,%s,%u,", s->meshes[p->mesh].nps,
+                   s->hw_only[p->hw] ? "true" : "false", cmp_map_mode_name(s->map_modes[p->map]),
+                   mesh_clock_mode_name(s->clocks[p->clock]), s->batches[p->batch]);
+    csv_field(&b, input, false);
+    sim_buf_printf(&b, "%s,ok,%u,%u,%u,", sim_fidelity_name(f), mm->total_nps, mm->total_passes,
+                   mm->n_sequences);
+    direct_sequences(&b, r);
+    sim_buf_printf(&b, "%llu,", (unsigned long long)mm->program_bytes);
+    if (acc && acc->have)
+        csv_num(&b, json_round(acc->frames ? (double)acc->correct / (double)acc->frames : 0.0));
+    else
+        csv_field(&b, "", false);
+    csv_field(&b, "", true);
     return sim_buf_take(&b);
 }

@@ -555,6 +555,27 @@ TEST_F(Fmnist, ScenarioRuns) {
     EXPECT_EQ(csv.find(",error,"), std::string::npos) << csv;
     EXPECT_NE(csv.find(",akd1000,"), std::string::npos);
     EXPECT_NE(csv.find(",akd1500,"), std::string::npos);
+    /* every point carries the top-1 accuracy of its frames (column "accuracy", the 23rd):
+     * batch 100 = what `akisim evaluate` gives on the 100 images, batch 1 = the first image */
+    r = akisim("evaluate sc/fmnist/model.json --input sc/fmnist/data/inputs.npy --labels "
+               "sc/fmnist/data/labels.npy --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const double acc = std::stod(r.out.substr(r.out.find(':') + 1));
+    std::istringstream rows(csv);
+    std::string row;
+    std::getline(rows, row);
+    EXPECT_NE(row.find(",program_bytes,accuracy,error"), std::string::npos) << row;
+    while (std::getline(rows, row)) {
+        std::vector<std::string> f;
+        std::istringstream fs(row);
+        for (std::string x; std::getline(fs, x, ',');)
+            f.push_back(x);
+        ASSERT_GE(f.size(), 23u) << row;
+        if (f[8] == "100")
+            EXPECT_NEAR(std::stod(f[22]), acc, 1e-9) << row;
+        else
+            EXPECT_TRUE(f[22] == "0" || f[22] == "1") << row;
+    }
 }
 
 TEST_F(Fmnist, EvaluateMeshOptionErrors) {

@@ -65,6 +65,7 @@ typedef struct rep_point {
     double floor_mw;               /* floor power, mW */
     double est_err_cycles;         /* estimate error in cycles (NaN when absent) */
     double est_err_energy;         /* estimate error in energy (NaN when absent) */
+    double accuracy;               /* top-1 accuracy on a dataset input (NaN when absent) */
     rep_np *np;                    /* NP mappings (stats.nps) */
     size_t n_np;                   /* entries in np */
     bool has_power;                /* points/<id>.power.csv exists */

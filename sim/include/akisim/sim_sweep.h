@@ -5,17 +5,22 @@
  *   DIR/scenario.yaml           copy of the scenario (a resumed sweep must match it)
  *   DIR/points/pNNNNN.json      one point each, written atomically when it finishes
  *   DIR/points/pNNNNN.power.csv its power samples (exact fidelity, status ok)
- *   DIR/results.csv             one row per finished point, rebuilt atomically from the files
+ *   DIR/results.csv             one row per finished point, rebuilt atomically at most every
+ *                               2 s during the run and at the end
  *
- * Work: the pending points are cut into units — the points of one group (same model and
- * input), split further when there are fewer groups than workers — and units are handed to
- * forked workers as they become free. A worker caches the models it built and, within a unit,
- * runs the functional path once per batch size (sim_device_forward on the first point that
- * maps) and gives every point its figures by replaying that record on the point's mesh,
- * mapping and clock mode (sim_device_replay), so identical scenarios give byte-identical
- * point files whatever the split, the number of workers or the interruptions. A point that
- * fails (or whose worker dies) is recorded with status "error" and its message; the sweep goes
- * on. A killed sweep resumes (resume = true) from the point files that are complete.
+ * Work: the pending points are cut into chunks — points of one group (same model and input),
+ * a group cut further when groups are few — handed to forked workers as they become free (a
+ * worker keeps to its group). A worker keeps its models, meshes, default calibrations and
+ * the current group's samples and functional records from chunk to chunk, runs the
+ * functional path once per batch size (sim_device_forward) and gives every point its figures
+ * by replaying that record on the point's mesh, mapping and clock mode (sim_device_replay,
+ * or the estimator), so identical scenarios give byte-identical point files whatever the
+ * split, the number of workers or the interruptions. With fewer groups than workers, the
+ * parent builds the model and makes the records once before the fork. A dataset input adds
+ * the top-1 accuracy of the forwarded frames against its labels. A point that fails (or
+ * whose worker dies) is recorded with status "error" and its message; the sweep goes on.
+ * Files are written without a per-point fsync and synced (syncfs) every 10 s and at the end;
+ * a killed sweep resumes (resume = true) from the point files whose content is complete.
  */
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H
