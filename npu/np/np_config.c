@@ -59,6 +59,8 @@ void np_free_decoded(npu_np *np) {
         free(*arr3[i]);
         *arr3[i] = NULL;
     }
+    free(np->pw_w16);
+    np->pw_w16 = NULL;
     np->pot_n = np->inbuf_n = 0;
     np->n_levels = 0;
     np->gather = np->dirty = false;

@@ -15,8 +15,12 @@
  * potentials instead (out = in * s + t - pad). Both are exact: products and sums are uint32
  * (wrap modulo 2^32), so neither the order of events nor duplicates (values add) change the
  * result. SeparableConvolutional keeps per-channel depthwise potentials whose pointwise
- * product with the NP's filters is taken at the end of the frame (exactly
+ * product with the NP's filters is taken at the end of the frame (np_pointwise.c; exactly
  * op_separable_convolutional.c).
+ *
+ * Push is the per-event hot path: the gather without input shifts runs as two tight loops
+ * over the batch (count the accepted events and kernel hits, then add the values into the
+ * tile), each small enough that its variables stay in registers.
  *
  * Output stage: v2 layers wrap / add the bias / saturate, then max pooling (per output
  * position, all filters at once) or the global sum, then the v1 activation (levels method
@@ -40,6 +44,7 @@
 #include "npu_kernels.h"
 
 #define NP_LEVELS_MAX_BITS 4u /* largest act_bits whose activation uses the levels method */
+#define NP_LVL_BLOCK 16u      /* filters per block of the level counting */
 
 /* One kernel tap hit along an axis: the output coordinate and the weight tap used. */
 typedef struct np_hit {
@@ -118,7 +123,7 @@ npu_status np_conv_prepare(npu_np *np, npu_err *err) {
     uint32_t fc = c->filter_count;
     np->hits_x = calloc((size_t)c->need_col_count + 1, sizeof *np->hits_x);
     np->hits_y = calloc((size_t)c->in.y + 1, sizeof *np->hits_y);
-    np->row = calloc(2 * (size_t)fc + 1, sizeof *np->row); /* values + level counts */
+    np->row = calloc((size_t)fc + 1, sizeof *np->row); /* one position's values */
     if (np->hits_x == NULL || np->hits_y == NULL || np->row == NULL) {
         return npu_err_set(err, NPU_ERR_INTERNAL, "NP: out of memory");
     }
@@ -147,6 +152,10 @@ npu_status np_conv_prepare(npu_np *np, npu_err *err) {
         np->pw = malloc(((size_t)c->conv_col_count * c->conv.y * fc + 1) * sizeof *np->pw);
         if (np->pw == NULL) {
             return npu_err_set(err, NPU_ERR_INTERNAL, "NP: out of memory");
+        }
+        npu_status st = np_pw_prepare(np, err);
+        if (st != NPU_OK) {
+            return st;
         }
     }
     return prepare_levels(np, err);
@@ -190,37 +199,124 @@ static void scatter(npu_np *np, const npu_event *e, uint32_t v) {
     }
 }
 
-void np_conv_push(npu_np *np, const npu_event *ev, size_t n) {
+/* Adds the accepted events to the counters (per event: one input write; per hit `per`
+ * synaptic operations and potential writes, one weight row read). */
+static void count_push(npu_np *np, uint64_t accepted, uint64_t hits) {
     const npu_np_config *c = &np->cfg;
-    const uint32_t fc = c->filter_count, nf = c->need_col_first, nn = c->need_col_count;
-    const uint32_t per = (c->depthwise || is_sep(c)) ? 1u : fc;
-    const uint32_t c_lo = c->depthwise ? c->filter_first : 0;
-    const uint32_t c_n = c->depthwise ? fc : c->in.c;
-    uint64_t accepted = 0, hits = 0;
-    for (size_t i = 0; i < n; i++) {
-        const npu_event *e = &ev[i];
-        uint32_t lx = (uint32_t)e->x - nf, ch = e->c - c_lo;
-        if (lx >= nn || e->y >= c->in.y || ch >= c_n || e->c >= c->in.c) {
-            continue;
-        }
-        accepted++;
-        uint32_t v = np_input_value(np, e->value, e->c);
-        if (v == 0) {
-            continue;
-        }
-        hits += (uint64_t)np->hits_x[lx] * np->hits_y[e->y];
-        if (np->gather) {
-            size_t k = ((size_t)lx * c->in.y + e->y) * np->in_cn + ch;
-            np->inbuf[k] = (int32_t)((uint32_t)np->inbuf[k] + v);
-        } else {
-            scatter(np, e, v);
-        }
-    }
+    const uint32_t per = (c->depthwise || is_sep(c)) ? 1u : c->filter_count;
     np->dirty = np->dirty || accepted > 0;
     np->cnt.events_in += accepted;
     np->cnt.sram_writes += accepted + hits * per; /* the event enters the input buffer */
     np->cnt.synops += hits * per;
     np->cnt.sram_reads += hits * np->row_words;
+}
+
+/* Accepted-event filter of push: the event's tile column lx, row and local channel ch are
+ * inside the NP's need range and its channels (depthwise: its filters' channels, clipped to
+ * in.c, so that ch < c_n alone implies c < in.c). */
+typedef struct np_accept {
+    uint32_t nf, nn;    /* need columns: first, count */
+    uint32_t in_y;      /* input rows */
+    uint32_t c_lo, c_n; /* accepted channels: first, count */
+} np_accept;
+
+static np_accept accept_of(const npu_np *np) {
+    const npu_np_config *c = &np->cfg;
+    const uint32_t lo = c->depthwise ? c->filter_first : 0;
+    const uint32_t cn = c->depthwise ? c->filter_count : c->in.c;
+    const uint32_t room = lo < c->in.c ? c->in.c - lo : 0;
+    return (np_accept){c->need_col_first, c->need_col_count, c->in.y, lo, cn < room ? cn : room};
+}
+
+/* Counting pass of the gather without input shifts: returns the kernel hits of the accepted
+ * events with a non-zero value; *accepted counts the accepted events. Kept apart from the
+ * tile update (and not inlined) so that each loop's few variables stay in registers: a
+ * spilled accumulator costs a store-load round trip per event. */
+static __attribute__((noinline)) uint64_t
+gather_count(const np_accept a, const uint32_t *restrict hx, const uint32_t *restrict hy,
+             const npu_event *restrict ev, size_t n, uint64_t *accepted) {
+    uint64_t hits = 0, acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const npu_event *e = &ev[i];
+        const uint32_t lx = (uint32_t)e->x - a.nf, y = e->y, ch = e->c - a.c_lo;
+        if (lx >= a.nn || y >= a.in_y || ch >= a.c_n) {
+            continue;
+        }
+        acc++;
+        hits += e->value != 0 ? (uint64_t)hx[lx] * hy[y] : 0;
+    }
+    *accepted = acc;
+    return hits;
+}
+
+/* Tile pass of the gather without input shifts: adds each accepted event's value into
+ * buf[lx][y][ch] (row stride in_cn). */
+static __attribute__((noinline)) void gather_add(const np_accept a, uint32_t in_cn,
+                                                 int32_t *restrict buf,
+                                                 const npu_event *restrict ev, size_t n) {
+    const size_t col = (size_t)a.in_y * in_cn;
+    for (size_t i = 0; i < n; i++) {
+        const npu_event *e = &ev[i];
+        const uint32_t lx = (uint32_t)e->x - a.nf, y = e->y, ch = e->c - a.c_lo;
+        if (lx >= a.nn || y >= a.in_y || ch >= a.c_n) {
+            continue;
+        }
+        int32_t *p = buf + lx * col + (size_t)y * in_cn + ch;
+        *p = (int32_t)((uint32_t)*p + (uint32_t)e->value); /* 0 adds nothing */
+    }
+}
+
+/* Gather: adds each accepted event into the input tile. */
+static void push_gather(npu_np *np, const npu_event *ev, size_t n) {
+    const np_accept a = accept_of(np);
+    const uint32_t in_cn = np->in_cn;
+    uint64_t accepted = 0, hits = 0;
+    if (np->ishift == NULL) {
+        hits = gather_count(a, np->hits_x, np->hits_y, ev, n, &accepted);
+        gather_add(a, in_cn, np->inbuf, ev, n);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const npu_event *e = &ev[i];
+            const uint32_t lx = (uint32_t)e->x - a.nf, y = e->y, ch = e->c - a.c_lo;
+            if (lx >= a.nn || y >= a.in_y || ch >= a.c_n) {
+                continue;
+            }
+            const uint32_t v = np_input_value(np, e->value, e->c);
+            accepted++;
+            hits += v != 0 ? (uint64_t)np->hits_x[lx] * np->hits_y[y] : 0;
+            const size_t k = ((size_t)lx * a.in_y + y) * in_cn + ch;
+            np->inbuf[k] = (int32_t)((uint32_t)np->inbuf[k] + v);
+        }
+    }
+    count_push(np, accepted, hits);
+}
+
+/* Transposed kinds (and tiles that do not cover the kernel's reach): scatters each event. */
+static void push_scatter(npu_np *np, const npu_event *ev, size_t n) {
+    const np_accept a = accept_of(np);
+    uint64_t accepted = 0, hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        const npu_event *e = &ev[i];
+        const uint32_t lx = (uint32_t)e->x - a.nf, y = e->y, ch = e->c - a.c_lo;
+        if (lx >= a.nn || y >= a.in_y || ch >= a.c_n) {
+            continue;
+        }
+        accepted++;
+        const uint32_t v = np_input_value(np, e->value, e->c);
+        if (v != 0) {
+            hits += (uint64_t)np->hits_x[lx] * np->hits_y[y];
+            scatter(np, e, v);
+        }
+    }
+    count_push(np, accepted, hits);
+}
+
+void np_conv_push(npu_np *np, const npu_event *ev, size_t n) {
+    if (np->gather) {
+        push_gather(np, ev, n);
+    } else {
+        push_scatter(np, ev, n);
+    }
 }
 
 /* ---------------------------------------------------------------- end of frame */
@@ -275,29 +371,6 @@ static void add_padding(npu_np *np) {
     }
 }
 
-/* Separable: pointwise product of the depthwise potentials into np->pw [pos][f]. */
-static void pointwise(npu_np *np) {
-    const npu_np_config *c = &np->cfg;
-    uint32_t fc = c->filter_count, C = c->in.c;
-    size_t n_pos = (size_t)c->conv_col_count * c->conv.y;
-    memset(np->pw, 0, n_pos * fc * sizeof *np->pw);
-    uint32_t row = (fc * c->weight_bits + 31) / 32;
-    uint64_t active = 0;
-    for (size_t i = 0; i < n_pos; i++) {
-        const uint32_t *dw = np->pot + i * C;
-        uint32_t *acc = np->pw + i * fc;
-        for (uint32_t ch = 0; ch < C; ch++) {
-            if (dw[ch] != 0) {
-                axpy(acc, dw[ch], np->w_pw + (size_t)ch * fc, fc);
-                active++;
-            }
-        }
-    }
-    np->cnt.synops += active * fc;
-    np->cnt.sram_reads += active * row;
-    np->cnt.sram_writes += active * fc;
-}
-
 /* Makes room for n more events in out. */
 static npu_status reserve(npu_event_buf *out, size_t n, npu_err *err) {
     if (out->cap - out->n >= n) {
@@ -316,6 +389,19 @@ static npu_status reserve(npu_event_buf *out, size_t n, npu_err *err) {
     return NPU_OK;
 }
 
+/* Level counts of NP_LVL_BLOCK values v[0..NP_LVL_BLOCK) of filters f0.. (in place): the
+ * block's counts stay in one register across the levels. */
+static void levels_block(const npu_np *np, int32_t *restrict v, uint32_t f0, uint32_t fc) {
+    int32_t cnt[NP_LVL_BLOCK] = {0};
+    for (uint32_t n = 0; n < np->n_levels; n++) {
+        const int32_t *restrict l = np->levels + (size_t)n * fc + f0;
+        for (uint32_t j = 0; j < NP_LVL_BLOCK; j++) {
+            cnt[j] += v[j] > l[j];
+        }
+    }
+    memcpy(v, cnt, sizeof cnt);
+}
+
 /* Output stage of one position's fc values v (in place), v1 levels or the scalar helper. */
 static void activate_row(const npu_np *np, int32_t *v, uint32_t fc) {
     if (np->n_levels == 0) {
@@ -324,26 +410,29 @@ static void activate_row(const npu_np *np, int32_t *v, uint32_t fc) {
         }
         return;
     }
-    int32_t *restrict cnt = np->row + fc; /* second half of the scratch row */
-    memset(cnt, 0, fc * sizeof *cnt);
-    for (uint32_t n = 0; n < np->n_levels; n++) {
-        const int32_t *restrict l = np->levels + (size_t)n * fc;
-        for (uint32_t f = 0; f < fc; f++) {
-            cnt[f] += v[f] > l[f];
-        }
+    uint32_t f0 = 0;
+    for (; f0 + NP_LVL_BLOCK <= fc; f0 += NP_LVL_BLOCK) {
+        levels_block(np, v + f0, f0, fc);
     }
-    memcpy(v, cnt, fc * sizeof *cnt);
+    for (uint32_t f = f0; f < fc; f++) { /* tail: fc not a multiple of the block */
+        int32_t k = 0;
+        for (uint32_t n = 0; n < np->n_levels; n++) {
+            k += v[f] > np->levels[(size_t)n * fc + f];
+        }
+        v[f] = k;
+    }
 }
 
-/* Emits the non-zero values of v[0..fc) at (x, y); out has room. */
+/* Emits the non-zero values of v[0..fc) at (x, y); out has room for fc more events. Every
+ * value is written and the cursor advances only past non-zero ones (no branch). */
 static void emit_row(npu_np *np, npu_event_buf *out, uint32_t x, uint32_t y, const int32_t *v,
                      uint32_t fc) {
     npu_event *e = out->ev + out->n;
+    const uint32_t c0 = np->cfg.filter_first;
     size_t k = 0;
     for (uint32_t f = 0; f < fc; f++) {
-        if (v[f] != 0) {
-            e[k++] = (npu_event){(uint16_t)x, (uint16_t)y, np->cfg.filter_first + f, v[f]};
-        }
+        e[k] = (npu_event){(uint16_t)x, (uint16_t)y, c0 + f, v[f]};
+        k += v[f] != 0;
     }
     out->n += k;
     np->cnt.events_out += k;
@@ -405,15 +494,13 @@ static void emit_pooled(npu_np *np, const int32_t *vals, npu_event_buf *out) {
 }
 
 /* Output stage of the owned columns without pooling. */
-static void emit_plain(npu_np *np, const int32_t *vals, npu_event_buf *out) {
+static void emit_plain(npu_np *np, int32_t *vals, npu_event_buf *out) {
     const npu_np_config *c = &np->cfg;
     uint32_t fc = c->filter_count;
-    int32_t *m = np->row;
     for (uint32_t X = c->out_col_first; X < c->out_col_first + c->out_col_count; X++) {
         for (uint32_t Y = 0; Y < c->out.y; Y++) {
-            memcpy(m, vals + ((size_t)(X - c->conv_col_first) * c->conv.y + Y) * fc,
-                   fc * sizeof *m);
-            activate_row(np, m, fc);
+            int32_t *m = vals + ((size_t)(X - c->conv_col_first) * c->conv.y + Y) * fc;
+            activate_row(np, m, fc); /* in place: vals is recomputed every frame */
             emit_row(np, out, X, Y, m, fc);
         }
     }
@@ -431,7 +518,7 @@ npu_status np_conv_end(npu_np *np, npu_event_buf *out, npu_err *err) {
     }
     uint32_t fc = c->filter_count;
     if (is_sep(c)) {
-        pointwise(np);
+        np_pointwise(np);
     }
     uint32_t *acc = is_sep(c) ? np->pw : np->pot;
     int32_t *vals = (int32_t *)acc;

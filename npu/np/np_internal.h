@@ -6,7 +6,8 @@
  * parameters; np_geom.c derives which output columns an NP owns and which input columns it
  * needs; np_conv.c runs HRC and CNP (events gathered into an input tile and convolved at
  * the end of the frame with the golden kernels, or scattered into potentials for
- * transposed kinds; then pooling and activation); np_dense.c runs FNPs; np_core.c holds the public
+ * transposed kinds; then pooling and activation); np_pointwise.c takes the pointwise
+ * product of separable layers; np_dense.c runs FNPs; np_core.c holds the public
  * entry points. Internal to npu/.
  */
 #ifndef NP_INTERNAL_H
@@ -39,7 +40,7 @@ struct npu_np {
                                             for the depthwise part of a separable layer) */
     int32_t *w;          /* main weights, filters innermost: conv [kx][ky][c][f], depthwise
                             [kx][ky][f], separable depthwise [kx][ky][c], dense [i][u] */
-    int32_t *w_pw;       /* separable pointwise weights [c][f] */
+    int32_t *w_pw;       /* separable pointwise weights [c][f] (NULL once packed into pw_w16) */
     int32_t *thr;        /* v1 threshold per filter of the slice */
     int32_t *step;       /* v1 act_step per filter */
     int32_t *bias;       /* v2 bias per filter */
@@ -62,9 +63,14 @@ struct npu_np {
     uint32_t *hits_x;    /* taps of need column i landing in the conv columns [need_col_count] */
     uint32_t *hits_y;    /* taps of input row y landing in the conv rows [in.y] */
     uint32_t *pw;        /* separable: pointwise accumulators [conv pos][filters] */
+    int16_t *pw_w16;     /* separable, packed path: pointwise weights [pw_c2][pw_fp][2] (NULL:
+                            generic path, np_pointwise.c) */
+    uint32_t pw_c2;      /* channel pairs: ceil(in.c / 2) */
+    uint32_t pw_fp;      /* filters rounded up to a multiple of 16 */
     int32_t *levels;     /* v1 activation levels [n_levels][filters] (T + n*step, clipped) */
     uint32_t n_levels;   /* 2^out_bits - 1 when the level method applies, else 0 */
-    int32_t *row;        /* scratch: one output position's values and counts [2][filters] */
+    int32_t *row;        /* scratch: one output position's values, or one pointwise weight
+                            row [filters] */
 };
 
 /* Frees the decoded state (weights, parameters, potentials); keeps what was written. */
@@ -85,6 +91,10 @@ void np_conv_push(npu_np *np, const npu_event *ev, size_t n);
 /* Clears the per-frame state (potentials, input tile). */
 void np_conv_clear(npu_np *np);
 npu_status np_conv_end(npu_np *np, npu_event_buf *out, npu_err *err);
+/* Separable pointwise product (np_pointwise.c): prepare packs the weights (configure time),
+ * np_pointwise computes np->pw from the depthwise potentials np->pot and counts. */
+npu_status np_pw_prepare(npu_np *np, npu_err *err);
+void np_pointwise(npu_np *np);
 /* FNP frame processing (np_dense.c). */
 void np_dense_push(npu_np *np, const npu_event *ev, size_t n);
 npu_status np_dense_end(npu_np *np, npu_event_buf *out, npu_err *err);
