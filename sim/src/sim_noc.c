@@ -3,6 +3,7 @@
  */
 #include "sim_noc.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,39 +54,22 @@ uint32_t sim_noc_hops(const sim_noc *n, mesh_ident src, mesh_ident dst) {
     return dc + dr + 1;
 }
 
-/* Occupies resource *free_t from head time t for ser cycles; returns the head time at the
- * next router. */
-static double sim_noc_cross(double *free_t, double t, double ser, double hop) {
-    double start = t > *free_t ? t : *free_t;
-    *free_t = start + ser;
-    return start + hop;
+void sim_noc_path_of(const sim_noc *n, mesh_ident src, mesh_ident dst, sim_noc_path *out) {
+    uint32_t c = sim_noc_clamp(src.col, n->cols), r = sim_noc_clamp(src.row, n->rows);
+    uint32_t c1 = sim_noc_clamp(dst.col, n->cols), r1 = sim_noc_clamp(dst.row, n->rows);
+    out->inject = (uint32_t)((sim_noc_node(n, c, r) * 4 + (src.id & 3u)) * 2);
+    out->eject = (uint32_t)((sim_noc_node(n, c1, r1) * 4 + (dst.id & 3u)) * 2 + 1);
+    /* row leg from (c, r) to (c1, r); column leg from (c1, r) to (c1, r1) */
+    out->nx = c < c1 ? c1 - c : c - c1;
+    out->x0 = (uint32_t)(sim_noc_node(n, c, r) * 4 + (c < c1 ? SIM_DIR_E : SIM_DIR_W));
+    out->x_step = c < c1 ? 4 : -4;
+    out->ny = r < r1 ? r1 - r : r - r1;
+    out->y0 = (uint32_t)(sim_noc_node(n, c1, r) * 4 + (r < r1 ? SIM_DIR_N : SIM_DIR_S));
+    out->y_step = (r < r1 ? 4 : -4) * (int32_t)n->cols;
 }
 
 double sim_noc_send(sim_noc *n, mesh_ident src, mesh_ident dst, double t, uint32_t bytes) {
-    double ser = (double)bytes / n->bytes_per_cycle, hop = n->hop_cycles;
-    uint32_t c = sim_noc_clamp(src.col, n->cols), r = sim_noc_clamp(src.row, n->rows);
-    uint32_t c1 = sim_noc_clamp(dst.col, n->cols), r1 = sim_noc_clamp(dst.row, n->rows);
-    size_t sp = (sim_noc_node(n, c, r) * 4 + (src.id & 3u)) * 2;
-    size_t dp = (sim_noc_node(n, c1, r1) * 4 + (dst.id & 3u)) * 2 + 1;
-    /* injection port: the head reaches the local router after one hop */
-    double head = sim_noc_cross(&n->port_free[sp], t, ser, hop);
-    uint32_t links = 0;
-    while (c != c1) {
-        uint32_t dir = c < c1 ? SIM_DIR_E : SIM_DIR_W;
-        head = sim_noc_cross(&n->link_free[sim_noc_node(n, c, r) * 4 + dir], head, ser, hop);
-        c = c < c1 ? c + 1 : c - 1;
-        links++;
-    }
-    while (r != r1) {
-        uint32_t dir = r < r1 ? SIM_DIR_N : SIM_DIR_S;
-        head = sim_noc_cross(&n->link_free[sim_noc_node(n, c, r) * 4 + dir], head, ser, hop);
-        r = r < r1 ? r + 1 : r - 1;
-        links++;
-    }
-    /* ejection port: occupied for the serialisation time; the tail arrives ser later */
-    double start = sim_noc_cross(&n->port_free[dp], head, ser, 0.0);
-    n->hop_bytes += (uint64_t)bytes * (links + 1);
-    n->packets++;
-    n->bytes += bytes;
-    return start + ser;
+    sim_noc_path p;
+    sim_noc_path_of(n, src, dst, &p);
+    return sim_noc_send_path(n, &p, t, bytes);
 }

@@ -14,7 +14,10 @@
  *    destination) over the NoC (sim_noc); FNP2 reads its weights through the shared
  *    external-memory channel; outputs leave through the event DMA. Single-pass sequences
  *    pipeline all frames; multi-pass sequences run frame by frame, each pass first
- *    re-writing its tracks.
+ *    re-writing its tracks. Fewer events, the same order of effects: a line's packets
+ *    make one K_ARRIVE (at the last one's (time, sequence) position; none when the NP is
+ *    busy past it), an NP's K_DONE is queued only when it starts the next line, a line's
+ *    K_SENDs are queued one after the other (deliver, done_needed, send_next).
  * 3. Energy in time bins of power_sample_us: dynamic energy where the work happens, static
  *    power of the sequence's powered NPs, the floor; power samples and per-sequence stats.
  * Formulas and fields: docs/timing-model.md ("Engine formulas").
@@ -32,6 +35,13 @@
 
 enum { K_DMA = 0, K_ARRIVE = 1, K_DONE = 2, K_SEND = 3 };
 
+/* The packets sent so far toward one need line of one frame (deliver). */
+typedef struct line_in {
+    double t;     /* latest (time, sequence number) among them: where the last to arrive */
+    uint64_t seq; /*   pops */
+    uint32_t n;   /* packets */
+} line_in;
+
 /* Derived work of one NP instance for the frames of one DES run. */
 typedef struct np_plan {
     uint32_t L, O, D;   /* need lines, owned output lines, destinations */
@@ -39,8 +49,13 @@ typedef struct np_plan {
     bool dma_fed;       /* fed by the event / HRC DMA */
     uint32_t src_layer; /* layer whose events it receives (SIM_NO_LAYER: model input) */
     int64_t *dest_np;   /* per destination: NP instance index, -1 = DMA */
+    sim_noc_path *path; /* [D] NoC route to each destination (DMA: to the event DMA) */
+    sim_noc_path in_path; /* NoC route from the event DMA to it */
+    uint32_t *snd_rng;    /* [D][2] output columns [lo, hi) whose lines go to each destination */
     uint32_t *expected; /* [L] packets expected per line */
     uint32_t *trigger;  /* [O] need line index completing each output line */
+    uint32_t *trig_first; /* [L + 1] outputs triggered by need line l: */
+    uint32_t *trig_out;   /*   trig_out[trig_first[l] .. trig_first[l + 1]) ([O], ascending) */
     uint64_t *out_cyc;  /* [O] output cost share */
     /* derivation tables (plan_static) */
     uint32_t *hx;       /* [L] kernel taps of need line l landing in the conv columns */
@@ -56,9 +71,20 @@ typedef struct np_plan {
     double *out_pj;    /* [F][O] energy of the output stage share */
     uint32_t *flow;    /* [F][D][O] */
     uint32_t *arrived; /* [F][L] */
+    line_in *rdy;      /* [F][L] packets sent toward each line so far (deliver) */
     /* DES state */
     uint32_t cur_f, cur_l;   /* next work item */
-    bool busy;               /* serving */
+    bool busy;               /* serving (until its K_DONE position) */
+    double done_t;           /* busy: (time, sequence number) where the line's K_DONE pops */
+    uint64_t done_seq;       /*   (its number taken when the line started) */
+    bool done_queued;        /* busy: that K_DONE is queued (else it is virtual: it would
+                                find the next line incomplete and only end the service) */
+    bool done_rides;         /* queued as the follower of the line's last K_SEND (it pops
+                                right after it: same time, the next sequence number) */
+    uint32_t send_f;         /* the line's K_SENDs (trig_out[send_i .. send_end)), queued one */
+    uint32_t send_i, send_end; /* at a time, each when the one before pops: frame, range, */
+    double send_t;             /*   (time, sequence number) of the queued one (sequence */
+    uint64_t send_seq;         /*   numbers taken in a row) */
     double *f_start, *f_end; /* [F] span per frame */
     npu_np_counters cnt;     /* derived counters */
     double busy_cyc;         /* cycles served */
@@ -71,7 +97,12 @@ typedef struct tctx {
     double vscale; /* (V_mode / V_perf)^2 */
     sim_noc noc;
     sim_sched q;
+    double now_t;        /* (time, sequence number) of the event being handled */
+    uint64_t now_seq;    /*   (run_pass) */
     np_plan *pl;         /* per NP instance (all passes) */
+    uint32_t sl_c, sl_r, sl_i; /* NP positions of the pass being planned (slots_build): */
+    int64_t *sl_np;            /*   [sl_r][sl_c][sl_i] its first NP instance there, or -1, */
+    uint32_t *sl_snd;          /*   layer of the first DEST entry naming it (or none) */
     sim_rsum *sums;      /* per layer: input summary derived here (record lacks a fitting one) */
     uint32_t *sum_frame; /* per layer: record frame of sums[layer] */
     /* energy bins */
@@ -177,7 +208,38 @@ static uint64_t words_for(uint64_t elems, uint32_t bits) {
     return (elems + per - 1) / per;
 }
 
+/* The energy bin of a start time t0 (add_energy_from): several spans from one t0. */
+typedef struct ebin {
+    double t0; /* start time */
+    size_t b0; /* its bin */
+    double e0; /* end of that bin */
+} ebin;
+
+static ebin ebin_of(const tctx *x, double t0) {
+    size_t b = (size_t)(t0 / x->bin_cyc);
+    return (ebin){t0, b, (double)(b + 1) * x->bin_cyc};
+}
+
+static __attribute__((noinline)) void add_energy_slow(tctx *x, double t0, double t1, double pj);
+
+/* add_energy(x, e->t0, t1, pj), the same sums: a span within the (allocated) bin of its
+ * start goes to that bin at once (inline: it runs once per packet). */
+static inline void add_energy_from(tctx *x, const ebin *e, double t1, double pj) {
+    if (pj > 0.0 && t1 > e->t0 && t1 <= e->e0 && e->b0 < x->n_bins) {
+        x->dyn_pj += pj;
+        x->bins[e->b0] += pj / (t1 - e->t0) * (t1 - e->t0);
+        return;
+    }
+    add_energy_slow(x, e->t0, t1, pj);
+}
+
 static void add_energy(tctx *x, double t0, double t1, double pj) {
+    const ebin e = ebin_of(x, t0);
+    add_energy_from(x, &e, t1, pj);
+}
+
+/* Dynamic energy pj spread evenly over [t0, t1] into the bins it overlaps. */
+static __attribute__((noinline)) void add_energy_slow(tctx *x, double t0, double t1, double pj) {
     if (pj <= 0.0) {
         return;
     }
@@ -223,33 +285,69 @@ static const sim_rstream *stream(const sim_record *r, uint32_t layer, uint32_t f
     return sim_record_stream(r, layer, f);
 }
 
-/* Senders of NP t within its pass (DEST entries naming it); returns their layer or
- * SIM_NO_LAYER + 1 when none. */
-static uint32_t sender_layer(const sim_device *d, uint32_t t) {
-    const sim_pass_plan *pp = &d->passes[d->nps[t].pass];
-    mesh_ident id = d->nps[t].ident;
+#define SENDER_NONE (UINT32_MAX - 1) /* sl_snd: no DEST entry names the position */
+
+/* Slot of position (col, row, id) in the pass's slot map, or -1 outside it. */
+static int64_t slot_of(const tctx *x, uint32_t col, uint32_t row, uint32_t id) {
+    if (col >= x->sl_c || row >= x->sl_r || id >= x->sl_i) {
+        return -1;
+    }
+    return ((int64_t)row * x->sl_c + col) * x->sl_i + id;
+}
+
+/* The slot map of pass `pass`: per NP position its first NP instance (in pass order) and
+ * the layer of the first DEST entry (NPs in pass order, entries in order) naming it. */
+static npu_status slots_build(tctx *x, uint32_t pass) {
+    const sim_device *d = x->d;
+    const sim_pass_plan *pp = &d->passes[pass];
+    x->sl_c = x->sl_r = x->sl_i = 1;
+    for (uint32_t i = pp->first_np; i < pp->first_np + pp->n_nps; i++) {
+        mesh_ident m = d->nps[i].ident;
+        x->sl_c = m.col >= x->sl_c ? m.col + 1u : x->sl_c;
+        x->sl_r = m.row >= x->sl_r ? m.row + 1u : x->sl_r;
+        x->sl_i = m.id >= x->sl_i ? m.id + 1u : x->sl_i;
+    }
+    size_t n = (size_t)x->sl_c * x->sl_r * x->sl_i;
+    free(x->sl_np);
+    free(x->sl_snd);
+    x->sl_np = malloc(n * sizeof *x->sl_np);
+    x->sl_snd = malloc(n * sizeof *x->sl_snd);
+    if (x->sl_np == NULL || x->sl_snd == NULL) {
+        return oom(x->err);
+    }
+    for (size_t k = 0; k < n; k++) {
+        x->sl_np[k] = -1;
+        x->sl_snd[k] = SENDER_NONE;
+    }
+    for (uint32_t i = pp->first_np; i < pp->first_np + pp->n_nps; i++) {
+        mesh_ident m = d->nps[i].ident;
+        int64_t sl = slot_of(x, m.col, m.row, m.id);
+        x->sl_np[sl] = x->sl_np[sl] < 0 ? i : x->sl_np[sl];
+    }
     for (uint32_t q = pp->first_np; q < pp->first_np + pp->n_nps; q++) {
         const npu_np_config *qc = d->nps[q].cfg;
         for (uint32_t k = 0; k < qc->n_dest; k++) {
-            if (!qc->dest[k].dma && qc->dest[k].col == id.col && qc->dest[k].row == id.row &&
-                qc->dest[k].id == id.id) {
-                return qc->layer_index;
+            int64_t sl =
+                qc->dest[k].dma ? -1 : slot_of(x, qc->dest[k].col, qc->dest[k].row, qc->dest[k].id);
+            if (sl >= 0 && x->sl_snd[sl] == SENDER_NONE) {
+                x->sl_snd[sl] = qc->layer_index;
             }
         }
     }
-    return UINT32_MAX - 1;
+    return NPU_OK;
 }
 
-static int64_t find_ident(const sim_device *d, uint32_t pass, uint8_t col, uint8_t row,
-                          uint8_t id) {
-    const sim_pass_plan *pp = &d->passes[pass];
-    for (uint32_t i = pp->first_np; i < pp->first_np + pp->n_nps; i++) {
-        mesh_ident m = d->nps[i].ident;
-        if (m.col == col && m.row == row && m.id == id) {
-            return i;
-        }
-    }
-    return -1;
+/* Layer of the first sender of NP t within its pass (DEST entries naming it), or
+ * SENDER_NONE. */
+static uint32_t sender_layer(const tctx *x, uint32_t t) {
+    mesh_ident id = x->d->nps[t].ident;
+    return x->sl_snd[slot_of(x, id.col, id.row, id.id)];
+}
+
+/* NP instance of the pass at (col, row, id), or -1. */
+static int64_t find_ident(const tctx *x, uint8_t col, uint8_t row, uint8_t id) {
+    int64_t sl = slot_of(x, col, row, id);
+    return sl < 0 ? -1 : x->sl_np[sl];
 }
 
 static bool in_need(const npu_np_config *c, uint32_t x) {
@@ -268,16 +366,20 @@ static npu_status plan_static(tctx *x, uint32_t t, uint32_t F) {
     p->O = c->out_col_count;
     p->D = c->n_dest;
     p->active = p->L > 0 && p->O > 0;
-    uint32_t sl = sender_layer(d, t);
-    p->dma_fed = sl == UINT32_MAX - 1;
+    uint32_t sl = sender_layer(x, t);
+    p->dma_fed = sl == SENDER_NONE;
     p->src_layer =
         p->dma_fed ? (c->layer_index < x->rec->n_layers ? x->rec->layers[c->layer_index].producer
                                                         : SIM_NO_LAYER)
                    : sl;
     size_t L = p->L ? p->L : 1, O = p->O ? p->O : 1, D = p->D ? p->D : 1;
     p->dest_np = calloc(D, sizeof *p->dest_np);
+    p->path = calloc(D, sizeof *p->path);
+    p->snd_rng = calloc(D * 2, sizeof *p->snd_rng);
     p->expected = calloc(L, sizeof *p->expected);
     p->trigger = calloc(O, sizeof *p->trigger);
+    p->trig_first = calloc(L + 1, sizeof *p->trig_first);
+    p->trig_out = calloc(O, sizeof *p->trig_out);
     p->out_cyc = calloc(O, sizeof *p->out_cyc);
     p->in_ev = calloc(F * L, sizeof *p->in_ev);
     p->in_pj = calloc(F * L, sizeof *p->in_pj);
@@ -286,18 +388,22 @@ static npu_status plan_static(tctx *x, uint32_t t, uint32_t F) {
     p->out_pj = calloc(F * O, sizeof *p->out_pj);
     p->flow = calloc(F * D * O, sizeof *p->flow);
     p->arrived = calloc(F * L, sizeof *p->arrived);
+    p->rdy = calloc(F * L, sizeof *p->rdy);
     p->f_start = calloc(F, sizeof *p->f_start);
     p->f_end = calloc(F, sizeof *p->f_end);
-    if (!p->dest_np || !p->expected || !p->trigger || !p->out_cyc || !p->in_ev || !p->in_pj ||
-        !p->ext_b || !p->out_ev || !p->out_pj || !p->flow || !p->arrived || !p->f_start ||
-        !p->f_end) {
+    if (!p->dest_np || !p->path || !p->snd_rng || !p->expected || !p->trigger || !p->trig_first ||
+        !p->trig_out || !p->out_cyc || !p->in_ev || !p->in_pj || !p->ext_b || !p->out_ev ||
+        !p->out_pj || !p->flow || !p->arrived || !p->rdy || !p->f_start || !p->f_end) {
         return oom(x->err);
     }
     for (uint32_t k = 0; k < p->D; k++) {
-        p->dest_np[k] = c->dest[k].dma ? -1
-                                       : find_ident(d, d->nps[t].pass, c->dest[k].col,
-                                                    c->dest[k].row, c->dest[k].id);
+        p->dest_np[k] =
+            c->dest[k].dma ? -1 : find_ident(x, c->dest[k].col, c->dest[k].row, c->dest[k].id);
+        sim_noc_path_of(&x->noc, d->nps[t].ident,
+                        p->dest_np[k] < 0 ? d->mesh.dma_event : d->nps[p->dest_np[k]].ident,
+                        &p->path[k]);
     }
+    sim_noc_path_of(&x->noc, d->mesh.dma_event, d->nps[t].ident, &p->in_path);
     /* triggers and output cost shares */
     uint64_t total = npu_cost_output(c, &x->c->np);
     uint64_t cols_total = 0, cum = 0, given = 0;
@@ -329,33 +435,68 @@ static npu_status plan_static(tctx *x, uint32_t t, uint32_t F) {
         given = upto;
     }
     free(cols);
-    /* expected packets per need line */
-    if (p->dma_fed) {
-        for (uint32_t l = 0; l < p->L; l++) {
-            p->expected[l] = 1;
+    /* outputs by triggering line (counting sort: o ascending within a line; triggers are
+     * need lines, so none without one) */
+    for (uint32_t o = 0; p->L > 0 && o < p->O; o++) {
+        p->trig_first[p->trigger[o] + 1]++;
+    }
+    for (uint32_t l = 0; l < p->L; l++) {
+        p->trig_first[l + 1] += p->trig_first[l];
+    }
+    for (uint32_t o = 0; p->L > 0 && o < p->O; o++) { /* trig_first[l]: line l's cursor */
+        p->trig_out[p->trig_first[p->trigger[o]]++] = o;
+    }
+    for (uint32_t l = p->L; l > 0; l--) { /* cursors (= ends) back to starts */
+        p->trig_first[l] = p->trig_first[l - 1];
+    }
+    p->trig_first[0] = 0;
+    /* expected packets per need line: one DMA packet, or (plan_expected) per sender */
+    for (uint32_t l = 0; p->dma_fed && l < p->L; l++) {
+        p->expected[l] = 1;
+    }
+    return plan_tables(x, t);
+}
+
+/* Packets expected per need line of the NPs of pass `pass` fed by other NPs: per DEST
+ * entry of an NP owning outputs and needing input, one per output line of that NP in the
+ * destination's need range; and the output columns each DEST entry is sent (after
+ * plan_static of every NP of the pass). */
+static void plan_expected(tctx *x, uint32_t pass) {
+    const sim_device *d = x->d;
+    const sim_pass_plan *pp = &d->passes[pass];
+    for (uint32_t q = pp->first_np; q < pp->first_np + pp->n_nps; q++) {
+        const npu_np_config *qc = d->nps[q].cfg;
+        np_plan *qp = &x->pl[q];
+        for (uint32_t k = 0; k < qp->D; k++) { /* columns sent to each destination */
+            uint32_t *r = &qp->snd_rng[2 * k];
+            int64_t u = qp->dest_np[k];
+            if (u < 0) {
+                r[0] = qc->dest[k].col_first;
+                r[1] = qc->dest[k].col_first + qc->dest[k].col_count;
+            } else if (x->pl[u].active) {
+                r[0] = d->nps[u].cfg->need_col_first;
+                r[1] = r[0] + d->nps[u].cfg->need_col_count;
+            }
         }
-    } else {
-        const sim_pass_plan *pp = &d->passes[d->nps[t].pass];
-        for (uint32_t q = pp->first_np; q < pp->first_np + pp->n_nps; q++) {
-            const npu_np_config *qc = d->nps[q].cfg;
-            if (qc->need_col_count == 0 || qc->out_col_count == 0) {
+        if (qc->need_col_count == 0 || qc->out_col_count == 0) {
+            continue;
+        }
+        for (uint32_t k = 0; k < qc->n_dest; k++) {
+            int64_t u = qc->dest[k].dma
+                            ? -1
+                            : find_ident(x, qc->dest[k].col, qc->dest[k].row, qc->dest[k].id);
+            if (u < 0 || x->pl[u].dma_fed) {
                 continue;
             }
-            for (uint32_t k = 0; k < qc->n_dest; k++) {
-                if (qc->dest[k].dma || find_ident(d, d->nps[t].pass, qc->dest[k].col,
-                                                  qc->dest[k].row, qc->dest[k].id) != t) {
-                    continue;
-                }
-                for (uint32_t o = 0; o < qc->out_col_count; o++) {
-                    uint32_t ox = qc->out_col_first + o;
-                    if (in_need(c, ox)) {
-                        p->expected[ox - c->need_col_first]++;
-                    }
+            const npu_np_config *c = d->nps[u].cfg;
+            for (uint32_t o = 0; o < qc->out_col_count; o++) {
+                uint32_t ox = qc->out_col_first + o;
+                if (in_need(c, ox)) {
+                    x->pl[u].expected[ox - c->need_col_first]++;
                 }
             }
         }
     }
-    return plan_tables(x, t);
 }
 
 /* Energy of n synops, reads, writes (pJ, at the mode's voltage). */
@@ -536,7 +677,9 @@ static npu_status plan_frame(tctx *x, uint32_t t, uint32_t lf, uint32_t rf) {
                 continue;
             }
             uint32_t lo = rg[0] > f0 ? rg[0] : f0, hi = rg[1] < f1 ? rg[1] : f1;
-            flow[(size_t)k * p->O + o] += hi > lo ? sim_rstream_count(out, col, lo, hi) : 0;
+            flow[(size_t)k * p->O + o] += lo == f0 && hi == f1 ? n /* the whole slice */
+                                          : hi > lo            ? sim_rstream_count(out, col, lo, hi)
+                                                               : 0;
         }
     }
     for (uint32_t o = 0; o < p->O; o++) {
@@ -551,8 +694,12 @@ static void plan_free(np_plan *p) {
     free(p->hits);
     free(p->dest_rng);
     free(p->dest_np);
+    free(p->path);
+    free(p->snd_rng);
     free(p->expected);
     free(p->trigger);
+    free(p->trig_first);
+    free(p->trig_out);
     free(p->out_cyc);
     free(p->in_ev);
     free(p->in_pj);
@@ -561,6 +708,7 @@ static void plan_free(np_plan *p) {
     free(p->out_pj);
     free(p->flow);
     free(p->arrived);
+    free(p->rdy);
     free(p->f_start);
     free(p->f_end);
     memset(p, 0, sizeof *p);
@@ -578,6 +726,88 @@ static npu_status push_ev(tctx *x, double t, uint32_t kind, uint32_t a, uint32_t
     note_time(x, t);
     return sim_sched_push(&x->q, t, kind, a, b, c) ? NPU_OK : oom(x->err);
 }
+
+/* (t1, s1) pops before (t2, s2). */
+static bool pos_before(double t1, uint64_t s1, double t2, uint64_t s2) {
+    return t1 < t2 || (t1 == t2 && s1 < s2);
+}
+
+/* NP p's line after the one it serves, as f * L + l; false when it serves its last. */
+static bool next_line(const np_plan *p, uint32_t F, size_t *li, uint32_t *l) {
+    uint32_t f = p->cur_f, n = p->cur_l + 1;
+    if (n >= p->L) {
+        n = 0;
+        f++;
+    }
+    *li = (size_t)f * p->L + n;
+    *l = n;
+    return f < F;
+}
+
+/* Queues busy NP u's K_DONE when line li (l) is the line after the one it serves: that
+ * line is complete, so the K_DONE starts it. */
+static npu_status done_needed(tctx *x, uint32_t u, size_t li, uint32_t F) {
+    np_plan *p = &x->pl[u];
+    size_t nli;
+    uint32_t nl;
+    if (p->done_queued || !next_line(p, F, &nli, &nl) || nli != li) {
+        return NPU_OK;
+    }
+    p->done_queued = true;
+    if (p->send_i < p->send_end) { /* the line's K_SENDs still pop: ride on the last */
+        p->done_rides = true;
+        return NPU_OK;
+    }
+    return sim_sched_push_seq(&x->q, p->done_t, p->done_seq, K_DONE, u, p->cur_f, p->cur_l)
+               ? NPU_OK
+               : oom(x->err);
+}
+
+/* Ends NP u's service when its virtual K_DONE lies before the event being handled. */
+static void done_settle(tctx *x, uint32_t u) {
+    np_plan *p = &x->pl[u];
+    if (p->busy && !p->done_queued && pos_before(p->done_t, p->done_seq, x->now_t, x->now_seq)) {
+        p->busy = false;
+        if (++p->cur_l >= p->L) {
+            p->cur_l = 0;
+            p->cur_f++;
+        }
+    }
+}
+
+/* A packet for need line `line` of NP u, frame f, arriving at arr. A line's arrivals act
+ * only through the last of them in (time, sequence) order (an arrival starts the line when
+ * it completes it; others find it incomplete), so each takes its sequence number here and
+ * the line gets at most one K_ARRIVE event, under the latest (time, sequence) pair, once
+ * its last expected packet is sent: the same order of pops and side effects as one event
+ * per packet. When u is then busy until after that pair, the event would only mark the
+ * line complete: it is marked now, and u's K_DONE queued if that starts the line. */
+static inline npu_status deliver(tctx *x, uint32_t u, uint32_t f, uint32_t line, double arr,
+                                 uint32_t F) {
+    if (arr > (double)x->c->max_cycles) {
+        return push_ev(x, arr, K_ARRIVE, u, f, line); /* the budget error */
+    }
+    note_time(x, arr);
+    np_plan *p = &x->pl[u];
+    size_t li = (size_t)f * p->L + line;
+    uint64_t seq = sim_sched_reserve(&x->q);
+    line_in *r = &p->rdy[li];
+    if (r->n == 0 || arr >= r->t) {
+        r->t = arr;
+        r->seq = seq;
+    }
+    if (++r->n != p->expected[line]) {
+        return NPU_OK;
+    }
+    if (p->busy && pos_before(r->t, r->seq, p->done_t, p->done_seq)) {
+        p->arrived[li] = p->expected[line];
+        return done_needed(x, u, li, F);
+    }
+    return sim_sched_push_seq(&x->q, r->t, r->seq, K_ARRIVE, u, f, line) ? NPU_OK : oom(x->err);
+}
+
+/* K_ARRIVE: every expected packet of line (f, line) of NP u is in. */
+static npu_status on_arrive(tctx *x, uint32_t u, uint32_t f, uint32_t line, uint32_t F);
 
 static uint64_t line_cycles(const tctx *x, const npu_np_config *c, uint32_t x_col, uint32_t ev) {
     switch (c->kind) {
@@ -613,18 +843,30 @@ static npu_status try_start(tctx *x, uint32_t t, double now, uint32_t F) {
         x->ext_bytes += p->ext_b[li];
         add_energy(x, s, x->ext_free, x->vscale * (double)p->ext_b[li] * x->c->e_ext_byte_pj);
     }
-    for (uint32_t o = 0; o < p->O; o++) {
-        if (p->trigger[o] != l) {
-            continue;
-        }
+    uint32_t i0 = p->trig_first[l], i1 = p->trig_first[l + 1];
+    for (uint32_t i = i0; i < i1; i++) { /* the output lines it completes, each then sent */
+        uint32_t o = p->trig_out[i];
         double s = end;
         end += (double)p->out_cyc[o];
         add_energy(x, s, end,
                    p->out_pj[(size_t)f * p->O + o] +
                        sim_energy_busy_pj(c, x->c, x->vscale, (double)p->out_cyc[o]));
-        npu_status st = push_ev(x, end, K_SEND, t, f, o);
-        if (st != NPU_OK) {
-            return st;
+        if (end > (double)x->c->max_cycles) {
+            return push_ev(x, end, K_SEND, t, f, o); /* the budget error */
+        }
+        note_time(x, end);
+        uint64_t seq = sim_sched_reserve(&x->q);
+        if (i == i0) {
+            p->send_t = end;
+            p->send_seq = seq;
+        }
+    }
+    if (i1 > i0) { /* the first K_SEND; each pushes the next (send_next) */
+        p->send_f = f;
+        p->send_i = i0;
+        p->send_end = i1;
+        if (!sim_sched_push_seq(&x->q, p->send_t, p->send_seq, K_SEND, t, f, p->trig_out[i0])) {
+            return oom(x->err);
         }
     }
     if (l == 0) {
@@ -633,12 +875,50 @@ static npu_status try_start(tctx *x, uint32_t t, double now, uint32_t F) {
     p->f_end[f] = end;
     p->busy_cyc += end - now;
     p->busy = true;
-    return push_ev(x, end, K_DONE, t, f, l);
+    if (end > (double)x->c->max_cycles) {
+        return push_ev(x, end, K_DONE, t, f, l); /* the budget error */
+    }
+    note_time(x, end);
+    p->done_t = end;
+    p->done_seq = sim_sched_reserve(&x->q);
+    p->done_queued = false;
+    size_t nli;
+    uint32_t nl;
+    if (next_line(p, F, &nli, &nl) && p->arrived[nli] >= p->expected[nl]) {
+        return done_needed(x, t, nli, F);
+    }
+    return NPU_OK;
+}
+
+static npu_status on_arrive(tctx *x, uint32_t u, uint32_t f, uint32_t line, uint32_t F) {
+    np_plan *p = &x->pl[u];
+    size_t li = (size_t)f * p->L + line;
+    p->arrived[li] = p->expected[line];
+    done_settle(x, u);
+    if (p->busy) {
+        return done_needed(x, u, li, F);
+    }
+    return try_start(x, u, x->now_t, F);
+}
+
+/* Queues NP t's next K_SEND of the line's chain (try_start) once the one before popped:
+ * its time is the same sum as in try_start, its sequence number the next one taken there. */
+static npu_status send_next(tctx *x, uint32_t t) {
+    np_plan *p = &x->pl[t];
+    if (++p->send_i >= p->send_end) {
+        return NPU_OK;
+    }
+    uint32_t o = p->trig_out[p->send_i];
+    p->send_t += (double)p->out_cyc[o];
+    p->send_seq++;
+    return sim_sched_push_seq(&x->q, p->send_t, p->send_seq, K_SEND, t, p->send_f, o) ? NPU_OK
+                                                                                      : oom(x->err);
 }
 
 static npu_status on_done(tctx *x, uint32_t t, double now, uint32_t F) {
     np_plan *p = &x->pl[t];
     p->busy = false;
+    p->done_queued = false;
     if (++p->cur_l >= p->L) {
         p->cur_l = 0;
         p->cur_f++;
@@ -650,18 +930,19 @@ static npu_status on_send(tctx *x, uint32_t t, uint32_t f, uint32_t o, double no
     np_plan *p = &x->pl[t];
     sim_device *d = x->d;
     const npu_np_config *c = d->nps[t].cfg;
-    uint32_t eb = x->c->event_bytes;
-    for (uint32_t k = 0; k < p->D; k++) {
-        uint32_t ev = p->flow[((size_t)f * p->D + k) * p->O + o];
+    uint32_t eb = x->c->event_bytes, ox = c->out_col_first + o;
+    const uint32_t *flow = &p->flow[(size_t)f * p->D * p->O + o];
+    const ebin e0 = ebin_of(x, now);      /* every packet leaves now */
+    for (uint32_t k = 0; k < p->D; k++) { /* one packet per destination holding the line */
+        if (!(ox >= p->snd_rng[2 * k] && ox < p->snd_rng[2 * k + 1])) {
+            continue;
+        }
+        uint32_t ev = flow[(size_t)k * p->O];
         uint32_t bytes = (ev ? ev : 1u) * eb; /* an empty line still sends its end marker */
-        uint32_t ox = c->out_col_first + o;
-        if (p->dest_np[k] < 0) {
-            if (!(ox >= c->dest[k].col_first && ox < c->dest[k].col_first + c->dest[k].col_count)) {
-                continue;
-            }
-            uint32_t hops = sim_noc_hops(&x->noc, d->nps[t].ident, d->mesh.dma_event);
-            double arr = sim_noc_send(&x->noc, d->nps[t].ident, d->mesh.dma_event, now, bytes);
-            add_energy(x, now, arr, x->vscale * (double)bytes * hops * x->c->e_hop_byte_pj);
+        uint32_t hops = sim_noc_path_hops(&p->path[k]);
+        double arr = sim_noc_send_path(&x->noc, &p->path[k], now, bytes);
+        add_energy_from(x, &e0, arr, x->vscale * (double)bytes * hops * x->c->e_hop_byte_pj);
+        if (p->dest_np[k] < 0) { /* the output DMA */
             double s = arr > x->out_free ? arr : x->out_free;
             x->out_free = s + (double)bytes / x->c->event_dma_bytes_per_cycle;
             add_energy(x, s, x->out_free, x->vscale * (double)bytes * x->c->e_dma_byte_pj);
@@ -675,14 +956,7 @@ static npu_status on_send(tctx *x, uint32_t t, uint32_t f, uint32_t o, double no
             continue;
         }
         uint32_t u = (uint32_t)p->dest_np[k];
-        const npu_np_config *uc = d->nps[u].cfg;
-        if (!in_need(uc, ox) || !x->pl[u].active) {
-            continue;
-        }
-        uint32_t hops = sim_noc_hops(&x->noc, d->nps[t].ident, d->nps[u].ident);
-        double arr = sim_noc_send(&x->noc, d->nps[t].ident, d->nps[u].ident, now, bytes);
-        add_energy(x, now, arr, x->vscale * (double)bytes * hops * x->c->e_hop_byte_pj);
-        npu_status st = push_ev(x, arr, K_ARRIVE, u, f, ox - uc->need_col_first);
+        npu_status st = deliver(x, u, f, ox - d->nps[u].cfg->need_col_first, arr, F);
         if (st != NPU_OK) {
             return st;
         }
@@ -690,11 +964,27 @@ static npu_status on_send(tctx *x, uint32_t t, uint32_t f, uint32_t o, double no
     return NPU_OK;
 }
 
+/* K_SEND of NP e->a: the packets, the chain's next K_SEND, and after the last one the
+ * K_DONE riding on it (done_needed). */
+static npu_status on_send_ev(tctx *x, const sim_ev *e, uint32_t F) {
+    np_plan *p = &x->pl[e->a];
+    npu_status st = on_send(x, e->a, e->b, e->c, e->t, F);
+    st = st ? st : send_next(x, e->a);
+    if (st != NPU_OK || !p->done_rides || p->send_i < p->send_end) {
+        return st;
+    }
+    p->done_rides = false; /* the K_DONE: next in (time, sequence) order */
+    x->now_t = p->done_t;
+    x->now_seq = p->done_seq;
+    return on_done(x, e->a, p->done_t, F);
+}
+
 /* DMA line (layer l's input column xcol of frame f) completed at now: packets to the NPs. */
-static npu_status on_dma(tctx *x, uint32_t pass, uint32_t l, uint32_t f, uint32_t xcol,
-                         double now) {
+static npu_status on_dma(tctx *x, uint32_t pass, uint32_t l, uint32_t f, uint32_t xcol, double now,
+                         uint32_t F) {
     sim_device *d = x->d;
     const sim_pass_plan *pp = &d->passes[pass];
+    const ebin e0 = ebin_of(x, now); /* every packet leaves now */
     for (uint32_t u = pp->first_np; u < pp->first_np + pp->n_nps; u++) {
         np_plan *p = &x->pl[u];
         const npu_np_config *uc = d->nps[u].cfg;
@@ -706,11 +996,11 @@ static npu_status on_dma(tctx *x, uint32_t pass, uint32_t l, uint32_t f, uint32_
         if (uc->kind != NPU_NP_HRC) {
             uint32_t ev = p->in_ev[(size_t)f * p->L + line];
             uint32_t bytes = (ev ? ev : 1u) * x->c->event_bytes;
-            uint32_t hops = sim_noc_hops(&x->noc, d->mesh.dma_event, d->nps[u].ident);
-            arr = sim_noc_send(&x->noc, d->mesh.dma_event, d->nps[u].ident, now, bytes);
-            add_energy(x, now, arr, x->vscale * (double)bytes * hops * x->c->e_hop_byte_pj);
+            uint32_t hops = sim_noc_path_hops(&p->in_path);
+            arr = sim_noc_send_path(&x->noc, &p->in_path, now, bytes);
+            add_energy_from(x, &e0, arr, x->vscale * (double)bytes * hops * x->c->e_hop_byte_pj);
         }
-        npu_status st = push_ev(x, arr, K_ARRIVE, u, f, line);
+        npu_status st = deliver(x, u, f, line, arr, F);
         if (st != NPU_OK) {
             return st;
         }
@@ -792,9 +1082,12 @@ static npu_status run_pass(tctx *x, uint32_t pass, uint32_t F, uint32_t rf0, dou
                            double *t_end) {
     sim_device *d = x->d;
     const sim_pass_plan *pp = &d->passes[pass];
-    npu_status st = NPU_OK;
+    npu_status st = slots_build(x, pass);
     for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps; u++) {
         st = plan_static(x, u, F);
+    }
+    if (st == NPU_OK) {
+        plan_expected(x, pass);
     }
     for (uint32_t f = 0; st == NPU_OK && f < F; f++) { /* frame-outer: summaries derived here
                                                          are shared by a layer's NPs */
@@ -811,23 +1104,28 @@ static npu_status run_pass(tctx *x, uint32_t pass, uint32_t F, uint32_t rf0, dou
     }
     sim_ev e;
     while (st == NPU_OK && sim_sched_pop(&x->q, &e)) {
+        x->now_t = e.t;
+        x->now_seq = e.seq;
         switch (e.kind) {
         case K_DMA:
-            st = on_dma(x, pass, e.a, e.b, e.c, e.t);
+            st = on_dma(x, pass, e.a, e.b, e.c, e.t, F);
             break;
-        case K_ARRIVE:
-            x->pl[e.a].arrived[(size_t)e.b * x->pl[e.a].L + e.c]++;
-            st = try_start(x, e.a, e.t, F);
+        case K_ARRIVE: /* every expected packet of the line is in (deliver) */
+            st = on_arrive(x, e.a, e.b, e.c, F);
             break;
         case K_DONE:
             st = on_done(x, e.a, e.t, F);
             break;
         default:
-            st = on_send(x, e.a, e.b, e.c, e.t, F);
+            st = on_send_ev(x, &e, F);
             break;
         }
     }
-    x->q.n = 0;
+    sim_sched_clear(&x->q);
+    x->now_t = INFINITY; /* the virtual K_DONEs left end their services */
+    for (uint32_t u = pp->first_np; u < pp->first_np + pp->n_nps; u++) {
+        done_settle(x, u);
+    }
     for (uint32_t u = pp->first_np; st == NPU_OK && u < pp->first_np + pp->n_nps; u++) {
         if (x->pl[u].active && x->pl[u].cur_f < F) {
             st = npu_err_set(x->err, NPU_ERR_INTERNAL,
@@ -1294,6 +1592,8 @@ npu_status sim_timing_run(sim_device *d, const sim_record *rec, npu_err *err) {
     }
     free(x.sums);
     free(x.sum_frame);
+    free(x.sl_np);
+    free(x.sl_snd);
     free(iv);
     free(ls);
     free(x.bins);
