@@ -3,7 +3,9 @@
  * the lowest latency, the one with the lowest energy per frame and the energy/latency Pareto
  * set (sorted by latency), the points that do not fit hw_only (an expected outcome, listed
  * apart), the failed points with their messages, and the figures (Markdown images of the
- * PNGs, or why a figure was not drawn). Plain GitHub-flavoured Markdown. Also the short text
+ * PNGs, or why a figure was not drawn). When any point has a top-1 accuracy (dataset inputs:
+ * results.csv's optional `accuracy` column), the tables get an accuracy column and each model
+ * the range of its points' accuracies. Plain GitHub-flavoured Markdown. Also the short text
  * summary `akisim report` prints on the terminal.
  */
 #include <math.h>
@@ -13,21 +15,66 @@
 
 #include "rep_int.h"
 
-/* One table row for a point. */
-static void md_row(rep_buf *b, const char *what, const rep_point *p) {
-    char m[96], lat[32], en[32];
+/* Whether any point carries a top-1 accuracy (adds a column and a line per model). */
+static bool any_accuracy(const rep_sweep *s) {
+    for (size_t i = 0; i < s->n; i++)
+        if (isfinite(s->pts[i].accuracy))
+            return true;
+    return false;
+}
+
+/* One table row for a point (with its accuracy when acc). */
+static void md_row(rep_buf *b, const char *what, const rep_point *p, bool acc) {
+    char m[96], lat[32], en[32], ac[32];
     rep_mapping_label(p, m, sizeof m);
     rep_fmt(lat, sizeof lat, p->latency_ms);
     rep_fmt(en, sizeof en, p->energy_mj);
+    rep_fmt(ac, sizeof ac, p->accuracy);
     rb_printf(b, "| %s | %s | ", what, p->id);
     rb_md(b, p->mesh);
-    rb_printf(b, " (%lld NPs) | %s | %s | %lld | %s | %s |\n", (long long)p->mesh_nps, m,
+    rb_printf(b, " (%lld NPs) | %s | %s | %lld | %s | %s |", (long long)p->mesh_nps, m,
               p->clock_mode, (long long)p->batch, lat, en);
+    if (acc)
+        rb_printf(b, " %s |", ac);
+    rb_puts(b, "\n");
 }
 
-static const char TABLE_HEAD[] =
-    "| best for | point | mesh | mapping | clock | batch | latency (ms) | energy (mJ/frame) |\n"
-    "|---|---|---|---|---|---:|---:|---:|\n";
+static void table_head(rep_buf *b, bool acc) {
+    rb_puts(b, "| best for | point | mesh | mapping | clock | batch | latency (ms) | energy "
+               "(mJ/frame) |");
+    rb_puts(b, acc ? " top-1 accuracy |\n" : "\n");
+    rb_puts(b, "|---|---|---|---|---|---:|---:|---:|");
+    rb_puts(b, acc ? "---:|\n" : "\n");
+}
+
+/* "Top-1 accuracy: 0.8731 on all 12 points." (or the range) for model m, when any of its
+ * points has one. */
+static void model_accuracy(rep_buf *b, const rep_ctx *c, size_t m) {
+    double lo = NAN, hi = NAN;
+    size_t n = 0, n_ok = 0;
+    for (size_t i = 0; i < c->s->n; i++) {
+        const rep_point *p = &c->s->pts[i];
+        if (!p->ok || rep_model_index(c, p) != m)
+            continue;
+        n_ok++;
+        if (!isfinite(p->accuracy))
+            continue;
+        lo = n == 0 || p->accuracy < lo ? p->accuracy : lo;
+        hi = n == 0 || p->accuracy > hi ? p->accuracy : hi;
+        n++;
+    }
+    if (n == 0)
+        return;
+    char a[32], z[32];
+    rep_fmt(a, sizeof a, lo);
+    rep_fmt(z, sizeof z, hi);
+    if (strcmp(a, z) == 0)
+        rb_printf(b, "Top-1 accuracy: %s on %s%zu point%s with a dataset input.\n\n", a,
+                  n == n_ok ? "all " : "", n, n == 1 ? "" : "s");
+    else
+        rb_printf(b, "Top-1 accuracy: from %s to %s over %zu point%s with a dataset input.\n\n", a,
+                  z, n, n == 1 ? "" : "s");
+}
 
 /* Indices of the Pareto set of model m, sorted by latency. */
 static size_t pareto_sorted(const rep_ctx *c, size_t m, bool *on, size_t *idx) {
@@ -52,20 +99,23 @@ static void models(rep_buf *b, const rep_ctx *c, bool *on, size_t *idx) {
         rb_puts(b, "No successful point.\n\n");
         return;
     }
+    const bool acc = any_accuracy(c->s);
     for (size_t m = 0; m < c->n_models; m++) {
         rb_puts(b, "### ");
         rb_md(b, c->models[m]);
         rb_puts(b, "\n\n");
-        rb_puts(b, TABLE_HEAD);
-        md_row(b, "lowest latency", rep_best(c, m, false));
-        md_row(b, "lowest energy", rep_best(c, m, true));
+        table_head(b, acc);
+        md_row(b, "lowest latency", rep_best(c, m, false), acc);
+        md_row(b, "lowest energy", rep_best(c, m, true), acc);
         const size_t k = pareto_sorted(c, m, on, idx);
         for (size_t i = 0; i < k; i++)
-            md_row(b, "Pareto set", &c->s->pts[idx[i]]);
+            md_row(b, "Pareto set", &c->s->pts[idx[i]], acc);
         rb_printf(b,
                   "\nPareto set: %zu point%s (no other point of the model has both a lower "
                   "latency and a lower energy per frame).\n\n",
                   k, k == 1 ? "" : "s");
+        if (acc)
+            model_accuracy(b, c, m);
     }
 }
 

@@ -10,6 +10,7 @@
 #include "sim_write_buf.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -136,16 +137,145 @@ void sim_buf_json_string(sim_buf *b, const char *s, size_t max) {
     buf_append(b, "\"", 1);
 }
 
+void sim_buf_put_grow(sim_buf *b, const char *s, size_t n) {
+    buf_append(b, s, n);
+}
+
+void sim_buf_reserve(sim_buf *b, size_t extra) {
+    buf_reserve(b, extra);
+}
+
+/* Writes v in decimal at the end of a 20-byte field ending at end; returns the first digit. */
+static char *u64_digits(uint64_t v, char *end) {
+    char *p = end;
+    do {
+        *--p = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0);
+    return p;
+}
+
+void sim_buf_u64(sim_buf *b, uint64_t v) {
+    char t[24];
+    char *p = u64_digits(v, t + sizeof t);
+    sim_buf_put(b, p, (size_t)(t + sizeof t - p));
+}
+
+/*
+ * "%.9g" without printf. The value is scaled to nine significant digits in long double (an
+ * exact power of ten, then one rounding: relative error below 2^-63), rounded to the nearest
+ * integer, and laid out as printf's %g does (fixed notation for decimal exponents -4..8,
+ * else d.dddde+XX; trailing zeros and a bare point dropped). When the scaled value lies
+ * within 1e-6 of a rounding tie, or outside the table's exponent range, or long double is
+ * not wider than double, the text comes from snprintf: the output is always printf's.
+ */
+#define SIM_G_DIGITS 9
+static size_t fmt_g9(double v, char *out, size_t cap) {
+#if LDBL_MANT_DIG >= 64
+    static const long double pow10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                        1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                        1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                        1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    const int max_p = (int)(sizeof pow10 / sizeof pow10[0]) - 1;
+    char *o = out;
+    if (v == 0.0) {
+        if (signbit(v))
+            *o++ = '-';
+        *o++ = '0';
+        return (size_t)(o - out);
+    }
+    const long double a = fabsl((long double)v);
+    int e = (int)floor(log10((double)a)); /* decimal exponent, maybe off by one */
+    long double s = 0.0L;
+    for (int k = 0; k < 3; k++) {
+        const int p = SIM_G_DIGITS - 1 - e;
+        if (p > max_p || p < -max_p)
+            return (size_t)snprintf(out, cap, SIM_JSON_DOUBLE_FMT, v);
+        s = p >= 0 ? a * pow10[p] : a / pow10[-p];
+        if (s < 1e8L)
+            e--;
+        else if (s >= 1e9L)
+            e++;
+        else
+            break;
+    }
+    const long double fl = floorl(s), frac = s - fl;
+    if (s < 1e8L || s >= 1e9L || fabsl(frac - 0.5L) < 1e-6L)
+        return (size_t)snprintf(out, cap, SIM_JSON_DOUBLE_FMT, v);
+    uint64_t d = (uint64_t)fl + (frac > 0.5L);
+    if (d >= 1000000000u) {
+        d /= 10u;
+        e++;
+    }
+    char dig[SIM_G_DIGITS];
+    for (int k = SIM_G_DIGITS - 1; k >= 0; k--, d /= 10u)
+        dig[k] = (char)('0' + d % 10u);
+    int nd = SIM_G_DIGITS; /* significant digits without trailing zeros */
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    if (v < 0)
+        *o++ = '-';
+    if (e < -4 || e >= SIM_G_DIGITS) { /* d.ddde+XX */
+        *o++ = dig[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, dig + 1, (size_t)nd - 1);
+            o += nd - 1;
+        }
+        *o++ = 'e';
+        *o++ = e < 0 ? '-' : '+';
+        const int ae = e < 0 ? -e : e;
+        if (ae >= 100)
+            *o++ = (char)('0' + ae / 100);
+        *o++ = (char)('0' + ae / 10 % 10);
+        *o++ = (char)('0' + ae % 10);
+    } else if (e >= 0) { /* ddd.ddd */
+        const int ip = e + 1;
+        memcpy(o, dig, (size_t)ip);
+        o += ip;
+        if (nd > ip) {
+            *o++ = '.';
+            memcpy(o, dig + ip, (size_t)(nd - ip));
+            o += nd - ip;
+        }
+    } else { /* 0.000ddd */
+        *o++ = '0';
+        *o++ = '.';
+        for (int k = 0; k < -e - 1; k++)
+            *o++ = '0';
+        memcpy(o, dig, (size_t)nd);
+        o += nd;
+    }
+    *o = '\0';
+    return (size_t)(o - out);
+#else
+    return (size_t)snprintf(out, cap, SIM_JSON_DOUBLE_FMT, v);
+#endif
+}
+
+size_t sim_json_double_text(double v, char out[SIM_JSON_DOUBLE_MAX]) {
+    if (!isfinite(v)) {
+        memcpy(out, "null", 5);
+        return 4;
+    }
+    return fmt_g9(v, out, SIM_JSON_DOUBLE_MAX);
+}
+
 void sim_buf_json_double(sim_buf *b, double v) {
-    if (!isfinite(v))
-        sim_buf_puts(b, "null");
-    else
-        sim_buf_printf(b, SIM_JSON_DOUBLE_FMT, v);
+    char t[SIM_JSON_DOUBLE_MAX];
+    const size_t n = sim_json_double_text(v, t);
+    sim_buf_put(b, t, n);
 }
 
 void sim_buf_us6(sim_buf *b, uint64_t ps) {
-    sim_buf_printf(b, "%llu.%06llu", (unsigned long long)(ps / 1000000u),
-                   (unsigned long long)(ps % 1000000u));
+    char t[32];
+    char *end = t + sizeof t, *p = end;
+    uint64_t frac = ps % 1000000u;
+    for (int k = 0; k < 6; k++, frac /= 10u)
+        *--p = (char)('0' + frac % 10u);
+    *--p = '.';
+    p = u64_digits(ps / 1000000u, p);
+    buf_append(b, p, (size_t)(end - p));
 }
 
 char *sim_buf_take(sim_buf *b) {

@@ -763,3 +763,81 @@ TEST(ReportRender, ManyMeshesFallBackToPerModelBars) {
     EXPECT_TRUE(is_png(out + "/hw_hybrid.png"));
     EXPECT_TRUE(is_svg(out + "/hw_hybrid.svg"));
 }
+
+// Dataset sweeps record a top-1 accuracy per point (results.csv's optional "accuracy" column):
+// summary.md then shows it as a table column and per model as a value or a range; a sweep
+// without it has no accuracy text at all.
+TEST(ReportRender, SummaryShowsAccuracyOnlyWhenRecorded) {
+    NEED_GNUPLOT();
+    TempDir t;
+    std::vector<Pt> pts = make_points();
+    write_sweep(t.path, pts);
+    // model 0: 0.8731 on every ok point; model 1 ("tiny..."): 0.5 + index / 100, except
+    // p00013 which has none (empty field).
+    std::map<std::string, double> acc;
+    std::string csv = std::string(CSV_HEADER).substr(0, sizeof CSV_HEADER - 2) + ",accuracy\n";
+    for (const Pt &p : pts) {
+        std::string row = csv_row(p);
+        row.pop_back(); // its "\n"
+        std::string field;
+        if (p.ok && p.id != "p00013") {
+            acc[p.id] = p.model[0] == 'a' ? 0.8731 : 0.5 + p.index / 100.0;
+            field = num(acc[p.id]);
+        }
+        csv += row + "," + field + "\n";
+    }
+    write_file(t.path + "/results.csv", csv);
+    const std::string out = t.path + "/report";
+    std::string err;
+    ASSERT_EQ(report(t.path + " -o " + out + " -q", &err), 0) << err;
+    const std::string md = read_file(out + "/summary.md");
+    EXPECT_NE(md.find("| energy (mJ/frame) | top-1 accuracy |\n|---|---|---|---|---|---:|---:|---:|"
+                      "---:|\n"),
+              std::string::npos)
+        << md;
+    EXPECT_EQ(count(md, " top-1 accuracy |"), 2u); // one table per model
+    // Lowest-latency rows end with the point's accuracy (4 significant digits).
+    for (const std::string model : {"akidanet:alpha=0.5,size=160", "tiny'<b>&"}) {
+        const Pt *bl = nullptr;
+        for (const Pt &p : pts)
+            if (p.ok && p.model == model && (!bl || sum_lat(p) < sum_lat(*bl)))
+                bl = &p;
+        ASSERT_TRUE(bl);
+        char a[32];
+        snprintf(a, sizeof a, "%.4g", acc.count(bl->id) ? acc[bl->id] : NAN);
+        const size_t at = md.find("| lowest latency | " + bl->id + " |");
+        ASSERT_NE(at, std::string::npos) << model;
+        const std::string line = md.substr(at, md.find('\n', at) - at);
+        const std::string want = acc.count(bl->id) ? std::string(a) : std::string("-");
+        EXPECT_EQ(line.substr(line.size() - want.size() - 3), " " + want + " |") << line;
+    }
+    // Per model: one value on all of model 0's points, the range over model 1's.
+    size_t n0 = 0, n1 = 0;
+    double lo = 1e9, hi = -1e9;
+    for (const Pt &p : pts) {
+        if (!p.ok)
+            continue;
+        if (p.model[0] == 'a') {
+            n0++;
+        } else if (acc.count(p.id)) {
+            n1++;
+            lo = std::min(lo, acc[p.id]);
+            hi = std::max(hi, acc[p.id]);
+        }
+    }
+    EXPECT_NE(md.find("Top-1 accuracy: 0.8731 on all " + std::to_string(n0) +
+                      " points with a dataset input."),
+              std::string::npos)
+        << md;
+    char range[128];
+    snprintf(range, sizeof range, "Top-1 accuracy: from %.4g to %.4g over %zu points", lo, hi, n1);
+    EXPECT_NE(md.find(range), std::string::npos) << md;
+
+    // The same sweep without the column: no accuracy anywhere in summary.md.
+    write_sweep(t.path, pts);
+    ASSERT_EQ(report(t.path + " -o " + out + " -q", &err), 0) << err;
+    const std::string plain = read_file(out + "/summary.md");
+    EXPECT_EQ(plain.find("accuracy"), std::string::npos);
+    EXPECT_NE(plain.find("| energy (mJ/frame) |\n|---|---|---|---|---|---:|---:|---:|\n"),
+              std::string::npos);
+}
