@@ -43,7 +43,7 @@ bench: build
 	@if [ -x $(BUILD)/bench/akisim-bench-rtl ]; then $(BUILD)/bench/akisim-bench-rtl; fi
 
 format:
-	@find npu mesh compiler sim test bench rtl -name '*.[ch]' -o -name '*.cpp' | xargs clang-format -i
+	@find npu mesh compiler sim test bench rtl reports -name '*.[ch]' -o -name '*.cpp' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

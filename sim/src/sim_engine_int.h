@@ -178,8 +178,13 @@ void sim_rsum_free(sim_rsum *s);
  * the events of s in input columns [x0, x1) (g separable): the separable pointwise work. */
 npu_status sim_rsum_active(const sim_rstream *s, const sim_rgeom *g, uint32_t x0, uint32_t x1,
                            uint32_t ox0, uint32_t ox1, uint64_t *out, npu_err *err);
-/* Kernel taps of input coordinate i landing in outputs [lo, hi] along x (along_x) or y of
- * geometry g (the NP models' rule); the outputs hit minus lo go to out[] (may be NULL). */
+/* Kernel taps of input coordinate i landing in outputs [lo, hi] along one axis of kernel size
+ * k, stride s, padding pad (the NP models' rule: transposed o = i*s + t - pad, else
+ * o = (i + pad - t) / s when exact); the outputs hit minus lo go to out[] (may be NULL; room
+ * for k). Returns the count. */
+uint32_t sim_axis_taps(uint32_t k, uint32_t s, int64_t pad, bool transpose, int64_t i, int64_t lo,
+                       int64_t hi, uint32_t *out);
+/* sim_axis_taps along x (along_x) or y of geometry g. */
 uint32_t sim_rgeom_taps(const sim_rgeom *g, bool along_x, int64_t i, int64_t lo, int64_t hi,
                         uint32_t *out);
 

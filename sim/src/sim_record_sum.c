@@ -57,14 +57,12 @@ bool sim_rgeom_eq(const sim_rgeom *a, const sim_rgeom *b) {
            a->transpose == b->transpose;
 }
 
-uint32_t sim_rgeom_taps(const sim_rgeom *g, bool along_x, int64_t i, int64_t lo, int64_t hi,
-                        uint32_t *out) {
-    uint32_t k = along_x ? g->kx : g->ky, s = along_x ? g->sx : g->sy;
-    int64_t pad = along_x ? g->pad_x : g->pad_y;
+uint32_t sim_axis_taps(uint32_t k, uint32_t s, int64_t pad, bool transpose, int64_t i, int64_t lo,
+                       int64_t hi, uint32_t *out) {
     uint32_t n = 0;
     for (uint32_t t = 0; t < k; t++) {
         int64_t o;
-        if (g->transpose) {
+        if (transpose) {
             o = i * s + t - pad;
         } else {
             int64_t dd = i + pad - t;
@@ -81,6 +79,12 @@ uint32_t sim_rgeom_taps(const sim_rgeom *g, bool along_x, int64_t i, int64_t lo,
         }
     }
     return n;
+}
+
+uint32_t sim_rgeom_taps(const sim_rgeom *g, bool along_x, int64_t i, int64_t lo, int64_t hi,
+                        uint32_t *out) {
+    return along_x ? sim_axis_taps(g->kx, g->sx, g->pad_x, g->transpose, i, lo, hi, out)
+                   : sim_axis_taps(g->ky, g->sy, g->pad_y, g->transpose, i, lo, hi, out);
 }
 
 void sim_rsum_free(sim_rsum *s) {

@@ -202,6 +202,20 @@ static void csv_num(sim_buf *b, double v) {
     csv_field(b, t, false);
 }
 
+/* The sequence columns of a row from the sums over the sequences: inference_clk, latency,
+ * fps, power (average weighted by hardware cycles pw / w), energy and dynamic energy. */
+static void csv_sequence_totals(sim_buf *b, unsigned long long clk, double lat, double pw, double w,
+                                double e, double dyn) {
+    char t[32];
+    snprintf(t, sizeof t, "%llu", clk);
+    csv_field(b, t, false);
+    csv_num(b, lat);
+    csv_num(b, lat > 0.0 ? 1000.0 / lat : 0.0);
+    csv_num(b, w > 0.0 ? pw / w : 0.0);
+    csv_num(b, e);
+    csv_num(b, dyn);
+}
+
 /* Sums over the sequences of the stats: cycles, latency, energies; time-weighted power of the
  * hardware sequences. */
 static void csv_sequences(sim_buf *b, struct fy_node *root) {
@@ -222,14 +236,7 @@ static void csv_sequences(sim_buf *b, struct fy_node *root) {
             w += c;
         }
     }
-    char t[32];
-    snprintf(t, sizeof t, "%llu", clk);
-    csv_field(b, t, false);
-    csv_num(b, lat);
-    csv_num(b, lat > 0.0 ? 1000.0 / lat : 0.0);
-    csv_num(b, w > 0.0 ? pw / w : 0.0);
-    csv_num(b, e);
-    csv_num(b, dyn);
+    csv_sequence_totals(b, clk, lat, pw, w, e, dyn);
 }
 
 /* The row of a parsed point file. */
@@ -314,14 +321,7 @@ static void direct_sequences(sim_buf *b, const sim_results *r) {
             w += c;
         }
     }
-    char t[32];
-    snprintf(t, sizeof t, "%llu", clk);
-    csv_field(b, t, false);
-    csv_num(b, lat);
-    csv_num(b, lat > 0.0 ? 1000.0 / lat : 0.0);
-    csv_num(b, w > 0.0 ? pw / w : 0.0);
-    csv_num(b, e);
-    csv_num(b, dyn);
+    csv_sequence_totals(b, clk, lat, pw, w, e, dyn);
 }
 
 char *sweep_csv_row_direct(const sim_scenario *s, const sim_point *p, sim_fidelity f,

@@ -44,19 +44,19 @@ typedef struct line_in {
 
 /* Derived work of one NP instance for the frames of one DES run. */
 typedef struct np_plan {
-    uint32_t L, O, D;   /* need lines, owned output lines, destinations */
-    bool active;        /* owns outputs and needs input */
-    bool dma_fed;       /* fed by the event / HRC DMA */
-    uint32_t src_layer; /* layer whose events it receives (SIM_NO_LAYER: model input) */
-    int64_t *dest_np;   /* per destination: NP instance index, -1 = DMA */
-    sim_noc_path *path; /* [D] NoC route to each destination (DMA: to the event DMA) */
+    uint32_t L, O, D;     /* need lines, owned output lines, destinations */
+    bool active;          /* owns outputs and needs input */
+    bool dma_fed;         /* fed by the event / HRC DMA */
+    uint32_t src_layer;   /* layer whose events it receives (SIM_NO_LAYER: model input) */
+    int64_t *dest_np;     /* per destination: NP instance index, -1 = DMA */
+    sim_noc_path *path;   /* [D] NoC route to each destination (DMA: to the event DMA) */
     sim_noc_path in_path; /* NoC route from the event DMA to it */
     uint32_t *snd_rng;    /* [D][2] output columns [lo, hi) whose lines go to each destination */
-    uint32_t *expected; /* [L] packets expected per line */
-    uint32_t *trigger;  /* [O] need line index completing each output line */
+    uint32_t *expected;   /* [L] packets expected per line */
+    uint32_t *trigger;    /* [O] need line index completing each output line */
     uint32_t *trig_first; /* [L + 1] outputs triggered by need line l: */
     uint32_t *trig_out;   /*   trig_out[trig_first[l] .. trig_first[l + 1]) ([O], ascending) */
-    uint64_t *out_cyc;  /* [O] output cost share */
+    uint64_t *out_cyc;    /* [O] output cost share */
     /* derivation tables (plan_static) */
     uint32_t *hx;       /* [L] kernel taps of need line l landing in the conv columns */
     uint64_t *hits;     /* [L] scratch: hits per line of the current frame */
@@ -73,21 +73,21 @@ typedef struct np_plan {
     uint32_t *arrived; /* [F][L] */
     line_in *rdy;      /* [F][L] packets sent toward each line so far (deliver) */
     /* DES state */
-    uint32_t cur_f, cur_l;   /* next work item */
-    bool busy;               /* serving (until its K_DONE position) */
-    double done_t;           /* busy: (time, sequence number) where the line's K_DONE pops */
-    uint64_t done_seq;       /*   (its number taken when the line started) */
-    bool done_queued;        /* busy: that K_DONE is queued (else it is virtual: it would
-                                find the next line incomplete and only end the service) */
-    bool done_rides;         /* queued as the follower of the line's last K_SEND (it pops
-                                right after it: same time, the next sequence number) */
-    uint32_t send_f;         /* the line's K_SENDs (trig_out[send_i .. send_end)), queued one */
+    uint32_t cur_f, cur_l;     /* next work item */
+    bool busy;                 /* serving (until its K_DONE position) */
+    double done_t;             /* busy: (time, sequence number) where the line's K_DONE pops */
+    uint64_t done_seq;         /*   (its number taken when the line started) */
+    bool done_queued;          /* busy: that K_DONE is queued (else it is virtual: it would
+                                  find the next line incomplete and only end the service) */
+    bool done_rides;           /* queued as the follower of the line's last K_SEND (it pops
+                                  right after it: same time, the next sequence number) */
+    uint32_t send_f;           /* the line's K_SENDs (trig_out[send_i .. send_end)), queued one */
     uint32_t send_i, send_end; /* at a time, each when the one before pops: frame, range, */
     double send_t;             /*   (time, sequence number) of the queued one (sequence */
     uint64_t send_seq;         /*   numbers taken in a row) */
-    double *f_start, *f_end; /* [F] span per frame */
-    npu_np_counters cnt;     /* derived counters */
-    double busy_cyc;         /* cycles served */
+    double *f_start, *f_end;   /* [F] span per frame */
+    npu_np_counters cnt;       /* derived counters */
+    double busy_cyc;           /* cycles served */
 } np_plan;
 
 typedef struct tctx {
@@ -97,9 +97,9 @@ typedef struct tctx {
     double vscale; /* (V_mode / V_perf)^2 */
     sim_noc noc;
     sim_sched q;
-    double now_t;        /* (time, sequence number) of the event being handled */
-    uint64_t now_seq;    /*   (run_pass) */
-    np_plan *pl;         /* per NP instance (all passes) */
+    double now_t;              /* (time, sequence number) of the event being handled */
+    uint64_t now_seq;          /*   (run_pass) */
+    np_plan *pl;               /* per NP instance (all passes) */
     uint32_t sl_c, sl_r, sl_i; /* NP positions of the pass being planned (slots_build): */
     int64_t *sl_np;            /*   [sl_r][sl_c][sl_i] its first NP instance there, or -1, */
     uint32_t *sl_snd;          /*   layer of the first DEST entry naming it (or none) */
@@ -174,32 +174,12 @@ static int64_t receptive_hi(const npu_np_config *c, int64_t ox) {
     return ox * c->sx - (int64_t)c->pad_x + c->kx - 1;
 }
 
-/* Kernel taps of input coordinate i landing in [lo, hi] (np_conv's axis rule); the outputs
- * hit minus lo go to out[] (may be NULL; room for the kernel size). */
+/* Kernel taps of input coordinate i landing in [lo, hi] (np_conv's axis rule, see
+ * sim_axis_taps); the outputs hit minus lo go to out[] (may be NULL). */
 static uint32_t axis_hits(const npu_np_config *c, bool along_x, int64_t i, int64_t lo, int64_t hi,
                           uint32_t *out) {
-    uint32_t k = along_x ? c->kx : c->ky, s = along_x ? c->sx : c->sy;
-    int64_t pad = along_x ? c->pad_x : c->pad_y;
-    uint32_t n = 0;
-    for (uint32_t t = 0; t < k; t++) {
-        int64_t o;
-        if (c->transpose) {
-            o = i * s + t - pad;
-        } else {
-            int64_t dd = i + pad - t;
-            if (dd < 0 || s == 0 || dd % s != 0) {
-                continue;
-            }
-            o = dd / s;
-        }
-        if (o >= lo && o <= hi) {
-            if (out != NULL) {
-                out[n] = (uint32_t)(o - lo);
-            }
-            n++;
-        }
-    }
-    return n;
+    return along_x ? sim_axis_taps(c->kx, c->sx, c->pad_x, c->transpose, i, lo, hi, out)
+                   : sim_axis_taps(c->ky, c->sy, c->pad_y, c->transpose, i, lo, hi, out);
 }
 
 static uint64_t words_for(uint64_t elems, uint32_t bits) {
