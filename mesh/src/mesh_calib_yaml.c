@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mesh/mesh_yamldoc.h"
 #include "mesh_calib_internal.h"
 #include "mesh_internal.h"
 
@@ -175,41 +176,6 @@ static npu_status mesh_cy_require_all(mesh_cyctx *c) {
                        c->file, f[first].name, missing > 1 ? " and others" : "");
 }
 
-static void mesh_cy_silent(struct fy_diag *diag, void *user, const char *buf, size_t len) {
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
-/* Parses text into a libfyaml document; on a syntax error sets err from the diagnostics. */
-static struct fy_document *mesh_cy_parse(const char *text, size_t len, const char *file,
-                                         npu_err *err) {
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = mesh_cy_silent;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
-    if (!diag) {
-        npu_err_set(err, NPU_ERR_INTERNAL, "%s: cannot create the YAML diagnostics", file);
-        return NULL;
-    }
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_JSON_NONE, .diag = diag};
-    struct fy_document *doc = fy_document_build_from_string(&cfg, text, len);
-    if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-        if (e)
-            npu_err_set(err, NPU_ERR_INPUT, "%s:%d:%d: malformed YAML: %s", file, e->line + 1,
-                        e->column + 1, e->msg ? e->msg : "syntax error");
-        else
-            npu_err_set(err, NPU_ERR_INPUT, "%s: empty or malformed YAML", file);
-    }
-    fy_diag_destroy(diag);
-    return doc;
-}
-
 /* Base name of a path without a ".yaml"/".yml" extension. */
 static void mesh_cy_set_name_from(mesh_calib *c, const char *file) {
     const char *base = strrchr(file, '/');
@@ -239,7 +205,7 @@ npu_status mesh_calib_parse_yaml(const char *text, size_t len, const char *filen
     c->err = err;
     c->c = &tmp;
     npu_status st = NPU_OK;
-    struct fy_document *doc = mesh_cy_parse(text, len, file, err);
+    struct fy_document *doc = mesh_yaml_document(text, len, file, err);
     struct fy_node *root = doc ? fy_document_root(doc) : NULL;
     if (!doc)
         st = err && err->status ? err->status : NPU_ERR_INPUT;

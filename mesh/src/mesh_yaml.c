@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mesh/mesh_yamldoc.h"
 #include "mesh_internal.h"
 
 #define MESH_Y_PATH_MAX 160             /* field path buffer */
@@ -395,41 +396,6 @@ static npu_status mesh_y_document(mesh_yctx *c, struct fy_node *root) {
     return st;
 }
 
-static void mesh_y_silent(struct fy_diag *diag, void *user, const char *buf, size_t len) {
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
-/* Parses text into a libfyaml document; on a syntax error sets err from the diagnostics. */
-static struct fy_document *mesh_y_parse(const char *text, size_t len, const char *file,
-                                        npu_err *err) {
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = mesh_y_silent;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
-    if (!diag) {
-        npu_err_set(err, NPU_ERR_INTERNAL, "%s: cannot create the YAML diagnostics", file);
-        return NULL;
-    }
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_JSON_NONE, .diag = diag};
-    struct fy_document *doc = fy_document_build_from_string(&cfg, text, len);
-    if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-        if (e)
-            npu_err_set(err, NPU_ERR_INPUT, "%s:%d:%d: malformed YAML: %s", file, e->line + 1,
-                        e->column + 1, e->msg ? e->msg : "syntax error");
-        else
-            npu_err_set(err, NPU_ERR_INPUT, "%s: empty or malformed YAML", file);
-    }
-    fy_diag_destroy(diag);
-    return doc;
-}
-
 npu_status mesh_parse_yaml(const char *text, size_t len, const char *filename, mesh_desc *out,
                            npu_err *err) {
     const char *file = filename ? filename : "(mesh)";
@@ -437,7 +403,7 @@ npu_status mesh_parse_yaml(const char *text, size_t len, const char *filename, m
     mesh_builder_init(&c.b, out);
     if (!text)
         return npu_err_set(err, NPU_ERR_INPUT, "%s: no text", file);
-    struct fy_document *doc = mesh_y_parse(text, len, file, err);
+    struct fy_document *doc = mesh_yaml_document(text, len, file, err);
     if (!doc)
         return err && err->status ? err->status : NPU_ERR_INPUT;
     struct fy_node *root = fy_document_root(doc);

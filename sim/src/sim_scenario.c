@@ -21,6 +21,7 @@
 #include "cmp/cmp_mapper.h"
 #include "cmp/cmp_modelfile.h"
 #include "mesh/mesh.h"
+#include "mesh/mesh_yamldoc.h"
 #include "npu/npu_model.h"
 
 #define SCN_MAX_BYTES (1u << 20) /* largest scenario file read */
@@ -884,39 +885,6 @@ static npu_status scn_root(scn_ctx *c, struct fy_node *root) {
     return NPU_OK;
 }
 
-static void scn_silent(struct fy_diag *diag, void *user, const char *buf, size_t len) {
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
-static struct fy_document *scn_build(const char *text, size_t len, const char *file, npu_err *err) {
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = scn_silent;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
-    if (!diag) {
-        npu_err_set(err, NPU_ERR_INTERNAL, "%s: cannot create the YAML diagnostics", file);
-        return NULL;
-    }
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_JSON_NONE, .diag = diag};
-    struct fy_document *doc = fy_document_build_from_string(&cfg, text, len);
-    if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-        if (e)
-            npu_err_set(err, NPU_ERR_INPUT, "%s:%d:%d: malformed YAML: %s", file, e->line + 1,
-                        e->column + 1, e->msg ? e->msg : "syntax error");
-        else
-            npu_err_set(err, NPU_ERR_INPUT, "%s: empty or malformed YAML", file);
-    }
-    fy_diag_destroy(diag);
-    return doc;
-}
-
 npu_status sim_scenario_parse(const char *text, size_t len, const char *file, sim_scenario *out,
                               npu_err *err) {
     memset(out, 0, sizeof *out);
@@ -934,7 +902,7 @@ npu_status sim_scenario_parse(const char *text, size_t len, const char *file, si
     memcpy(out->text, text, len);
     out->text[len] = '\0';
     out->text_len = len;
-    struct fy_document *doc = scn_build(text, len, file, err);
+    struct fy_document *doc = mesh_yaml_document(text, len, file, err);
     struct fy_node *root = doc ? fy_document_root(doc) : NULL;
     npu_status st = NPU_OK;
     if (!doc)
