@@ -258,7 +258,9 @@ size_t sim_json_double_text(double v, char out[SIM_JSON_DOUBLE_MAX]) {
         memcpy(out, "null", 5);
         return 4;
     }
-    return fmt_g9(v, out, SIM_JSON_DOUBLE_MAX);
+    const size_t n = fmt_g9(v, out, SIM_JSON_DOUBLE_MAX - 1);
+    out[n] = '\0'; /* fmt_g9's own digit paths do not terminate */
+    return n;
 }
 
 void sim_buf_json_double(sim_buf *b, double v) {

@@ -51,7 +51,7 @@ static inline void sim_buf_put(sim_buf *b, const char *s, size_t n) {
 /* Appends an unsigned integer in decimal (printf's %llu, without printf). */
 void sim_buf_u64(sim_buf *b, uint64_t v);
 /* Writes v as SIM_JSON_DOUBLE_FMT (null when not finite) into out without printf (the text
- * equals snprintf's byte for byte); returns its length. */
+ * equals snprintf's byte for byte), NUL-terminated; returns its length. */
 size_t sim_json_double_text(double v, char out[SIM_JSON_DOUBLE_MAX]);
 /* Appends a NUL-terminated string. */
 void sim_buf_puts(sim_buf *b, const char *s);
