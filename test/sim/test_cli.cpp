@@ -22,34 +22,16 @@
 #include "akisim/akisim.h"
 #include "cmp/cmp_array.h"
 
+#include "common/test_cli.hpp"
+
 namespace {
 
+using akisim_test::CliRun;
+using akisim_test::exists;
+using akisim_test::lines;
+using akisim_test::slurp;
+
 /* Result of one akisim invocation. */
-struct CliRun {
-    int status = -1; /* exit status */
-    std::string out; /* stdout */
-    std::string err; /* stderr */
-};
-
-std::string slurp(const std::string &path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-bool exists(const std::string &path) {
-    struct stat sb;
-    return stat(path.c_str(), &sb) == 0;
-}
-
-/* Counts '\n'-terminated lines. */
-size_t lines(const std::string &s) {
-    size_t n = 0;
-    for (char c : s)
-        n += c == '\n';
-    return n;
-}
 
 class Cli : public ::testing::Test {
   protected:
@@ -64,15 +46,7 @@ class Cli : public ::testing::Test {
     }
     /* Runs `akisim <args>` (args are shell words) in the temp dir. */
     CliRun akisim(const std::string &args) {
-        const std::string o = dir + "/.stdout", e = dir + "/.stderr";
-        const std::string cmd =
-            "cd '" + dir + "' && '" AKISIM_CLI "' " + args + " >'" + o + "' 2>'" + e + "'";
-        CliRun r;
-        const int st = system(cmd.c_str());
-        r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        r.out = slurp(o);
-        r.err = slurp(e);
-        return r;
+        return akisim_test::akisim_in(dir, args);
     }
     /* Writes an .npy with the library writer. */
     void write_npy(const std::string &name, cmp_dtype t, std::vector<uint64_t> shape,

@@ -37,32 +37,13 @@
 #include "cmp/cmp_modelfile.h"
 #include "npu/npu_model.h"
 
+#include "common/test_cli.hpp"
+
 namespace {
 
-struct Cli {
-    int status = -1; /* exit status */
-    std::string out; /* stdout */
-    std::string err; /* stderr */
-};
-
-std::string slurp(const std::string &path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-bool exists(const std::string &path) {
-    struct stat sb;
-    return stat(path.c_str(), &sb) == 0;
-}
-
-size_t count_lines(const std::string &s) {
-    size_t n = 0;
-    for (char c : s)
-        n += c == '\n';
-    return n;
-}
+using Cli = akisim_test::CliRun;
+using akisim_test::exists;
+using akisim_test::slurp;
 
 /* A fresh temporary directory, removed at destruction. */
 struct TmpDir {
@@ -83,22 +64,14 @@ struct TmpDir {
 
 /* Runs `akisim <args>` in dir. */
 Cli akisim(const TmpDir &dir, const std::string &args) {
-    const std::string o = dir / ".stdout", e = dir / ".stderr";
-    const std::string cmd =
-        "cd '" + dir.path + "' && '" AKISIM_CLI "' " + args + " >'" + o + "' 2>'" + e + "'";
-    Cli r;
-    const int st = system(cmd.c_str());
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp(o);
-    r.err = slurp(e);
-    return r;
+    return akisim_test::akisim_in(dir.path, args);
 }
 
 /* A bad-input run: exit 2, one "akisim: " line naming every word, nothing on stdout. */
 void expect_bad(const Cli &r, std::vector<std::string> words) {
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_EQ(r.err.rfind("akisim: ", 0), 0u) << r.err;
-    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+    EXPECT_EQ(akisim_test::lines(r.err), 1u) << r.err;
     for (const auto &w : words)
         EXPECT_NE(r.err.find(w), std::string::npos) << "missing '" << w << "' in " << r.err;
 }

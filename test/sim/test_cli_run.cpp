@@ -30,45 +30,15 @@
 #include "akisim/akisim.h"
 #include "cmp/cmp_array.h"
 
+#include "common/test_cli.hpp"
+
 namespace {
 
-struct CliRun {
-    int status = -1; /* exit status */
-    std::string out; /* stdout */
-    std::string err; /* stderr */
-};
-
-std::string slurp(const std::string &path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-bool exists(const std::string &path) {
-    struct stat sb;
-    return stat(path.c_str(), &sb) == 0;
-}
-
-size_t lines(const std::string &s) {
-    size_t n = 0;
-    for (char c : s)
-        n += c == '\n';
-    return n;
-}
-
-/* Runs `akisim <args>` in dir. */
-CliRun akisim_in(const std::string &dir, const std::string &args) {
-    const std::string o = dir + "/.stdout", e = dir + "/.stderr";
-    const std::string cmd =
-        "cd '" + dir + "' && '" AKISIM_CLI "' " + args + " >'" + o + "' 2>'" + e + "'";
-    CliRun r;
-    const int st = system(cmd.c_str());
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp(o);
-    r.err = slurp(e);
-    return r;
-}
+using akisim_test::akisim_in;
+using akisim_test::CliRun;
+using akisim_test::exists;
+using akisim_test::lines;
+using akisim_test::slurp;
 
 /* Shared fixture state: one zoo model, one demo model and their inputs, built once. */
 struct Shared {

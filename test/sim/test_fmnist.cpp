@@ -34,7 +34,14 @@
 
 #include "cmp/cmp_array.h"
 
+#include "common/test_cli.hpp"
+
 namespace {
+
+using akisim_test::CliRun;
+using akisim_test::exists;
+using akisim_test::lines;
+using akisim_test::slurp;
 
 const char *const DATA_DIR = "/usr/share/datasets/fashion-mnist";
 const std::string MODEL = AKISIM_SOURCE_DIR "/scenarios/fmnist";
@@ -46,31 +53,6 @@ const size_t REF_SUBSET = 16; /* images checked against the naive reference */
 const size_t HW_SUBSET = 500;
 const size_t REF_SUBSET = 100;
 #endif
-
-struct CliRun {
-    int status = -1; /* exit status */
-    std::string out; /* stdout */
-    std::string err; /* stderr */
-};
-
-std::string slurp(const std::string &path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-bool exists(const std::string &path) {
-    struct stat sb;
-    return stat(path.c_str(), &sb) == 0;
-}
-
-size_t lines(const std::string &s) {
-    size_t n = 0;
-    for (char c : s)
-        n += c == '\n';
-    return n;
-}
 
 /* Output of a shell command (binary safe). */
 std::string command_output(const std::string &cmd) {
@@ -120,15 +102,7 @@ class Fmnist : public ::testing::Test {
         ASSERT_EQ(system(cmd.c_str()), 0);
     }
     CliRun akisim(const std::string &args) {
-        const std::string o = dir + "/.stdout", e = dir + "/.stderr";
-        const std::string cmd =
-            "cd '" + dir + "' && '" AKISIM_CLI "' " + args + " >'" + o + "' 2>'" + e + "'";
-        CliRun r;
-        const int st = system(cmd.c_str());
-        r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        r.out = slurp(o);
-        r.err = slurp(e);
-        return r;
+        return akisim_test::akisim_in(dir, args);
     }
     /* Writes name (inside dir/src) gzip'ed, or plain when gz is false. */
     void write_file(const std::string &name, const std::string &bytes, bool gz = true) {
