@@ -32,46 +32,15 @@ typedef struct mesh_cyctx {
     bool has_name;                    /* the file set `name:` */
 } mesh_cyctx;
 
-/* 1-based line of a scalar node, 0 when unknown (libfyaml marks scalar tokens only). */
-static int mesh_cy_line(struct fy_node *n) {
-    if (!n || !fy_node_is_scalar(n))
-        return 0;
-    struct fy_token *t = fy_node_get_scalar_token(n);
-    const struct fy_mark *mk = t ? fy_token_start_mark(t) : NULL;
-    return mk ? mk->line + 1 : 0;
-}
-
-/* The node to blame for a bad value: the value when it is a scalar, else its key. */
-static struct fy_node *mesh_cy_at(struct fy_node *v, struct fy_node *k) {
-    return v && fy_node_is_scalar(v) ? v : k;
-}
-
 static npu_status mesh_cy_fail(mesh_cyctx *c, struct fy_node *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static npu_status mesh_cy_fail(mesh_cyctx *c, struct fy_node *at, const char *fmt, ...) {
-    char msg[NPU_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    const npu_status st = mesh_yaml_vfail(c->err, c->file, at, fmt, ap);
     va_end(ap);
-    const int line = mesh_cy_line(at);
-    if (line > 0)
-        return npu_err_set(c->err, NPU_ERR_INPUT, "%s:%d: %s", c->file, line, msg);
-    return npu_err_set(c->err, NPU_ERR_INPUT, "%s: %s", c->file, msg);
-}
-
-/* Copies a plain scalar's text into buf; false when not a scalar or too long. */
-static bool mesh_cy_text(struct fy_node *v, char *buf, size_t n) {
-    if (!v || !fy_node_is_scalar(v) || fy_node_is_alias(v))
-        return false;
-    size_t len = 0;
-    const char *s = fy_node_get_scalar(v, &len);
-    if (!s || len >= n)
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return true;
+    return st;
 }
 
 static npu_status mesh_cy_value(mesh_cyctx *c, int idx, struct fy_node *key, struct fy_node *v) {
@@ -81,13 +50,13 @@ static npu_status mesh_cy_value(mesh_cyctx *c, int idx, struct fy_node *key, str
     if (c->seen[idx])
         return mesh_cy_fail(c, key, "calibration field '%s' is set twice (first at line %d)",
                             f->name, c->line[idx]);
-    if (!mesh_cy_text(v, text, sizeof text))
-        return mesh_cy_fail(c, mesh_cy_at(v, key), "calibration field '%s': expected a number",
+    if (!mesh_yaml_text(v, text, sizeof text))
+        return mesh_cy_fail(c, mesh_yaml_blame(v, key), "calibration field '%s': expected a number",
                             f->name);
     if (!mesh_calib_parse_value(f, text, c->c, why, sizeof why))
         return mesh_cy_fail(c, v, "calibration field '%s': %s", f->name, why);
     c->seen[idx] = true;
-    c->line[idx] = mesh_cy_line(v);
+    c->line[idx] = mesh_yaml_line(v);
     return NPU_OK;
 }
 
@@ -97,16 +66,17 @@ static npu_status mesh_cy_meta(mesh_cyctx *c, const char *key, struct fy_node *k
     char text[MESH_CALIB_NAME_MAX];
     *handled = true;
     if (strcmp(key, "name") == 0) {
-        if (!mesh_cy_text(v, text, sizeof c->c->name) || !text[0])
-            return mesh_cy_fail(c, mesh_cy_at(v, k), "'name' must be a string of 1..%zu characters",
+        if (!mesh_yaml_text(v, text, sizeof c->c->name) || !text[0])
+            return mesh_cy_fail(c, mesh_yaml_blame(v, k),
+                                "'name' must be a string of 1..%zu characters",
                                 sizeof c->c->name - 1);
         snprintf(c->c->name, sizeof c->c->name, "%s", text);
         c->has_name = true;
         return NPU_OK;
     }
     if (strcmp(key, "version") == 0) {
-        if (!mesh_cy_text(v, text, sizeof text) || strcmp(text, "1") != 0)
-            return mesh_cy_fail(c, mesh_cy_at(v, k),
+        if (!mesh_yaml_text(v, text, sizeof text) || strcmp(text, "1") != 0)
+            return mesh_cy_fail(c, mesh_yaml_blame(v, k),
                                 "'version' must be %d (the only format version)",
                                 MESH_CALIB_FORMAT_VERSION);
         return NPU_OK;
@@ -121,7 +91,7 @@ static npu_status mesh_cy_mapping(mesh_cyctx *c, struct fy_node *map, const char
 static npu_status mesh_cy_pair(mesh_cyctx *c, const char *prefix, struct fy_node *k,
                                struct fy_node *v) {
     char key[MESH_CALIB_NAME_MAX], path[2 * MESH_CALIB_NAME_MAX + 2];
-    if (!mesh_cy_text(k, key, sizeof key) || !key[0])
+    if (!mesh_yaml_text(k, key, sizeof key) || !key[0])
         return mesh_cy_fail(c, k, "%s%skeys must be short plain scalars", prefix,
                             prefix[0] ? ": " : "");
     if (!prefix[0]) {
@@ -141,7 +111,7 @@ static npu_status mesh_cy_pair(mesh_cyctx *c, const char *prefix, struct fy_node
         return mesh_cy_value(c, idx, k, v);
     if (mesh_calib_field_is_group(path)) {
         if (!v || !fy_node_is_mapping(v))
-            return mesh_cy_fail(c, mesh_cy_at(v, k), "'%s' must be a mapping", path);
+            return mesh_cy_fail(c, mesh_yaml_blame(v, k), "'%s' must be a mapping", path);
         return mesh_cy_mapping(c, v, path);
     }
     char hint[MESH_CALIB_NAME_MAX];

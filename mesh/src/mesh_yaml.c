@@ -24,15 +24,6 @@ typedef struct mesh_yctx {
     mesh_builder b;   /* slots being built */
 } mesh_yctx;
 
-/* 1-based line of a scalar node, 0 when unknown. */
-static int mesh_y_line(struct fy_node *n) {
-    if (!n || !fy_node_is_scalar(n))
-        return 0;
-    struct fy_token *t = fy_node_get_scalar_token(n);
-    const struct fy_mark *mk = t ? fy_token_start_mark(t) : NULL;
-    return mk ? mk->line + 1 : 0;
-}
-
 static npu_status mesh_y_fail(mesh_yctx *c, struct fy_node *at, const char *path, const char *fmt,
                               ...) __attribute__((format(printf, 4, 5)));
 
@@ -43,7 +34,7 @@ static npu_status mesh_y_fail(mesh_yctx *c, struct fy_node *at, const char *path
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    int line = mesh_y_line(at);
+    int line = mesh_yaml_line(at);
     if (line > 0)
         return npu_err_set(c->err, NPU_ERR_INPUT, "%s:%d: %s: %s", c->file, line, path, msg);
     return npu_err_set(c->err, NPU_ERR_INPUT, "%s: %s: %s", c->file, path, msg);
@@ -60,24 +51,11 @@ static void mesh_y_path(char *dst, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Copies a scalar's text into buf (NUL-terminated); false when not a scalar or too long. */
-static bool mesh_y_text(struct fy_node *v, char *buf, size_t n) {
-    if (!v || !fy_node_is_scalar(v) || fy_node_is_alias(v))
-        return false; /* anchors/aliases are not part of the format */
-    size_t len = 0;
-    const char *s = fy_node_get_scalar(v, &len);
-    if (!s || len >= n)
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return true;
-}
-
 static npu_status mesh_y_u64(mesh_yctx *c, struct fy_node *key, struct fy_node *v, const char *path,
                              uint64_t lo, uint64_t hi, uint64_t *out) {
     char buf[32];
     struct fy_node *at = v ? v : key;
-    if (!mesh_y_text(v, buf, sizeof buf) || !buf[0])
+    if (!mesh_yaml_text(v, buf, sizeof buf) || !buf[0])
         return mesh_y_fail(c, at, path, "expected an integer %llu..%llu", (unsigned long long)lo,
                            (unsigned long long)hi);
     uint64_t x = 0;
@@ -106,7 +84,7 @@ static npu_status mesh_y_u32(mesh_yctx *c, struct fy_node *key, struct fy_node *
 static npu_status mesh_y_bool(mesh_yctx *c, struct fy_node *key, struct fy_node *v,
                               const char *path, bool *out) {
     char buf[8];
-    if (mesh_y_text(v, buf, sizeof buf) &&
+    if (mesh_yaml_text(v, buf, sizeof buf) &&
         (strcmp(buf, "true") == 0 || strcmp(buf, "false") == 0)) {
         *out = buf[0] == 't';
         return NPU_OK;
@@ -158,7 +136,7 @@ static npu_status mesh_y_collect(mesh_yctx *c, struct fy_node *map, struct fy_no
     while ((p = fy_node_mapping_iterate(map, &it)) != NULL) {
         struct fy_node *k = fy_node_pair_key(p);
         char name[64];
-        if (!mesh_y_text(k, name, sizeof name))
+        if (!mesh_yaml_text(k, name, sizeof name))
             return mesh_y_fail(c, k, path, "keys must be short plain scalars");
         size_t i = 0;
         while (i < nkeys && strcmp(keys[i], name) != 0)
@@ -196,7 +174,7 @@ static npu_status mesh_y_types(mesh_yctx *c, struct fy_node *key, struct fy_node
         char name[32] = "", sub[MESH_Y_PATH_MAX];
         mesh_y_path(sub, sizeof sub, "%s[%d]", path, i);
         mesh_np_type t;
-        if (!mesh_y_text(e, name, sizeof name) || !mesh_np_type_from_name(name, &t))
+        if (!mesh_yaml_text(e, name, sizeof name) || !mesh_np_type_from_name(name, &t))
             return mesh_y_fail(c, e ? e : key, sub,
                                "unknown NP type '%s' (known: CNP1, CNP2, FNP2, FNP3, TNP_B)",
                                fy_node_is_scalar(e) ? name : "?");
@@ -322,7 +300,7 @@ static npu_status mesh_y_scalars(mesh_yctx *c, const mesh_y_map *m) {
     mesh_set_version_defaults(d, (int)ipv);
     d->clock_mhz = 300;
     if (m->key[K_NAME]) {
-        if (!mesh_y_text(m->val[K_NAME], d->name, sizeof d->name))
+        if (!mesh_yaml_text(m->val[K_NAME], d->name, sizeof d->name))
             return mesh_y_fail(c, m->key[K_NAME], "name", "expected a string of < 64 bytes");
     } else {
         mesh_y_default_name(d, c->file);

@@ -88,46 +88,15 @@ const char *sim_scn_suggest(const char *word, const char *const *words, size_t n
 
 /* ---- node helpers ---- */
 
-/* 1-based line of a scalar node, 0 when unknown (libfyaml marks scalar tokens only). */
-static int scn_line(struct fy_node *n) {
-    if (!n || !fy_node_is_scalar(n))
-        return 0;
-    struct fy_token *t = fy_node_get_scalar_token(n);
-    const struct fy_mark *mk = t ? fy_token_start_mark(t) : NULL;
-    return mk ? mk->line + 1 : 0;
-}
-
 static npu_status scn_fail(scn_ctx *c, struct fy_node *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static npu_status scn_fail(scn_ctx *c, struct fy_node *at, const char *fmt, ...) {
-    char msg[NPU_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    const npu_status st = mesh_yaml_vfail(c->err, c->file, at, fmt, ap);
     va_end(ap);
-    const int line = scn_line(at);
-    if (line > 0)
-        return npu_err_set(c->err, NPU_ERR_INPUT, "%s:%d: %s", c->file, line, msg);
-    return npu_err_set(c->err, NPU_ERR_INPUT, "%s: %s", c->file, msg);
-}
-
-/* The node to blame: the value when it is a scalar, else its key. */
-static struct fy_node *scn_at(struct fy_node *v, struct fy_node *k) {
-    return v && fy_node_is_scalar(v) ? v : k;
-}
-
-/* Copies a scalar's text into buf; false when not a scalar or too long. */
-static bool scn_text(struct fy_node *v, char *buf, size_t n) {
-    if (!v || !fy_node_is_scalar(v) || fy_node_is_alias(v))
-        return false;
-    size_t len = 0;
-    const char *s = fy_node_get_scalar(v, &len);
-    if (!s || len >= n)
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return true;
+    return st;
 }
 
 /* Rejects keys of map that are not in known[] (suggesting the closest one). */
@@ -138,7 +107,7 @@ static npu_status scn_keys(scn_ctx *c, struct fy_node *map, const char *where,
     while ((p = fy_node_mapping_iterate(map, &it)) != NULL) {
         struct fy_node *k = fy_node_pair_key(p);
         char key[64];
-        if (!scn_text(k, key, sizeof key))
+        if (!mesh_yaml_text(k, key, sizeof key))
             return scn_fail(c, k, "%s: keys must be short plain words", where);
         bool ok = false;
         for (size_t i = 0; i < n_known && !ok; i++)
@@ -168,13 +137,14 @@ static struct fy_node *scn_get(struct fy_node *map, const char *key, struct fy_n
 static npu_status scn_uint(scn_ctx *c, struct fy_node *k, struct fy_node *v, const char *what,
                            uint64_t lo, uint64_t hi, uint64_t *out) {
     char t[32], *end = NULL;
-    if (!scn_text(v, t, sizeof t) || !t[0] || t[0] == '-')
-        return scn_fail(c, scn_at(v, k), "%s: expected an integer in [%llu, %llu]", what,
+    if (!mesh_yaml_text(v, t, sizeof t) || !t[0] || t[0] == '-')
+        return scn_fail(c, mesh_yaml_blame(v, k), "%s: expected an integer in [%llu, %llu]", what,
                         (unsigned long long)lo, (unsigned long long)hi);
     errno = 0;
     const unsigned long long x = strtoull(t, &end, 10);
     if (*end || errno || x < lo || x > hi)
-        return scn_fail(c, scn_at(v, k), "%s: expected an integer in [%llu, %llu], got '%s'", what,
+        return scn_fail(c, mesh_yaml_blame(v, k),
+                        "%s: expected an integer in [%llu, %llu], got '%s'", what,
                         (unsigned long long)lo, (unsigned long long)hi, t);
     *out = (uint64_t)x;
     return NPU_OK;
@@ -183,12 +153,13 @@ static npu_status scn_uint(scn_ctx *c, struct fy_node *k, struct fy_node *v, con
 static npu_status scn_real(scn_ctx *c, struct fy_node *k, struct fy_node *v, const char *what,
                            double lo, double hi, double *out) {
     char t[32], *end = NULL;
-    if (!scn_text(v, t, sizeof t) || !t[0])
-        return scn_fail(c, scn_at(v, k), "%s: expected a number in (%g, %g]", what, lo, hi);
+    if (!mesh_yaml_text(v, t, sizeof t) || !t[0])
+        return scn_fail(c, mesh_yaml_blame(v, k), "%s: expected a number in (%g, %g]", what, lo,
+                        hi);
     const double x = strtod(t, &end);
     if (*end || !(x > lo && x <= hi))
-        return scn_fail(c, scn_at(v, k), "%s: expected a number in (%g, %g], got '%s'", what, lo,
-                        hi, t);
+        return scn_fail(c, mesh_yaml_blame(v, k), "%s: expected a number in (%g, %g], got '%s'",
+                        what, lo, hi, t);
     *out = x;
     return NPU_OK;
 }
@@ -196,7 +167,7 @@ static npu_status scn_real(scn_ctx *c, struct fy_node *k, struct fy_node *v, con
 static npu_status scn_bool(scn_ctx *c, struct fy_node *k, struct fy_node *v, const char *what,
                            bool *out) {
     char t[16];
-    if (scn_text(v, t, sizeof t)) {
+    if (mesh_yaml_text(v, t, sizeof t)) {
         if (!strcmp(t, "true") || !strcmp(t, "yes") || !strcmp(t, "True")) {
             *out = true;
             return NPU_OK;
@@ -206,7 +177,7 @@ static npu_status scn_bool(scn_ctx *c, struct fy_node *k, struct fy_node *v, con
             return NPU_OK;
         }
     }
-    return scn_fail(c, scn_at(v, k), "%s: expected true or false", what);
+    return scn_fail(c, mesh_yaml_blame(v, k), "%s: expected true or false", what);
 }
 
 /* Resolves a path relative to the scenario's directory. */
@@ -344,13 +315,13 @@ static npu_status scn_zoo_opts(scn_ctx *c, struct fy_node *map, sim_scn_model *m
     }
     if ((v = scn_get(map, "version", &k)) || k) {
         char t[8] = "";
-        scn_text(v, t, sizeof t);
+        mesh_yaml_text(v, t, sizeof t);
         if (!strcmp(t, "v1") || !strcmp(t, "1"))
             o->version = 1;
         else if (!strcmp(t, "v2") || !strcmp(t, "2"))
             o->version = 2;
         else
-            return scn_fail(c, scn_at(v, k), "version: expected v1 or v2");
+            return scn_fail(c, mesh_yaml_blame(v, k), "version: expected v1 or v2");
         scn_label_add(m, "v%d", o->version);
     }
     if ((v = scn_get(map, "seed", &k)) || k) {
@@ -377,8 +348,8 @@ static npu_status scn_zoo_opts(scn_ctx *c, struct fy_node *map, sim_scn_model *m
 static npu_status scn_model_file(scn_ctx *c, struct fy_node *k, struct fy_node *v,
                                  sim_scn_model *m) {
     char text[SIM_SCN_PATH_MAX];
-    if (!scn_text(v, text, sizeof text) || !text[0])
-        return scn_fail(c, scn_at(v, k), "models: 'file' must be a path");
+    if (!mesh_yaml_text(v, text, sizeof text) || !text[0])
+        return scn_fail(c, mesh_yaml_blame(v, k), "models: 'file' must be a path");
     m->is_file = true;
     snprintf(m->label, sizeof m->label, "%.*s", (int)sizeof m->label - 1, text);
     scn_resolve(c, text, m->path, sizeof m->path);
@@ -386,7 +357,8 @@ static npu_status scn_model_file(scn_ctx *c, struct fy_node *k, struct fy_node *
     npu_err e;
     npu_err_clear(&e);
     if (cmp_model_load(m->path, &model, &e) != NPU_OK)
-        return scn_fail(c, scn_at(v, k), "model file '%s' cannot be used: %s", text, e.msg);
+        return scn_fail(c, mesh_yaml_blame(v, k), "model file '%s' cannot be used: %s", text,
+                        e.msg);
     npu_model_free(model);
     return NPU_OK;
 }
@@ -397,7 +369,7 @@ static npu_status scn_model(scn_ctx *c, struct fy_node *k, struct fy_node *item)
         return scn_full(c, k, "models");
     cmp_zoo_opts_default(&m->opts);
     char name[64];
-    if (scn_text(item, name, sizeof name))
+    if (mesh_yaml_text(item, name, sizeof name))
         return scn_zoo_name(c, item, name, m);
     if (!fy_node_is_mapping(item))
         return scn_fail(c, k, "models: each item is a zoo name, {zoo: NAME, ...} or {file: PATH}");
@@ -413,9 +385,9 @@ static npu_status scn_model(scn_ctx *c, struct fy_node *k, struct fy_node *item)
     struct fy_node *zk = NULL, *zv = scn_get(item, "zoo", &zk);
     if (!zk)
         return scn_fail(c, k, "models: an item needs 'zoo: NAME' or 'file: PATH'");
-    if (!scn_text(zv, name, sizeof name))
-        return scn_fail(c, scn_at(zv, zk), "models: 'zoo' must be a model name");
-    if ((st = scn_zoo_name(c, scn_at(zv, zk), name, m)))
+    if (!mesh_yaml_text(zv, name, sizeof name))
+        return scn_fail(c, mesh_yaml_blame(zv, zk), "models: 'zoo' must be a model name");
+    if ((st = scn_zoo_name(c, mesh_yaml_blame(zv, zk), name, m)))
         return st;
     return scn_zoo_opts(c, item, m);
 }
@@ -472,9 +444,9 @@ static npu_status scn_int_values(scn_ctx *c, struct fy_node *k, struct fy_node *
         return NPU_OK;
     }
     char t[64];
-    if (!scn_text(v, t, sizeof t) || !t[0])
-        return scn_fail(c, scn_at(v, k), "'%s': expected an integer, a list or a range 'A..B'",
-                        what);
+    if (!mesh_yaml_text(v, t, sizeof t) || !t[0])
+        return scn_fail(c, mesh_yaml_blame(v, k),
+                        "'%s': expected an integer, a list or a range 'A..B'", what);
     const char *dots = strstr(t, "..");
     if (!dots)
         return scn_uint(c, k, v, what, 0, MESH_MAX_NPS, &vals[(*n)++]);
@@ -485,12 +457,12 @@ static npu_status scn_int_values(scn_ctx *c, struct fy_node *k, struct fy_node *
     const char *bt = dots + 2;
     const unsigned long long b = strtoull(bt, &end, 10);
     if (!a_ok || !(bt[0] >= '0' && bt[0] <= '9') || *end || errno || b > MESH_MAX_NPS)
-        return scn_fail(c, scn_at(v, k),
+        return scn_fail(c, mesh_yaml_blame(v, k),
                         "'%s': malformed range '%s' (expected A..B with integers 0 <= A <= B "
                         "<= %u)",
                         what, t, MESH_MAX_NPS);
     if (a > b)
-        return scn_fail(c, scn_at(v, k),
+        return scn_fail(c, mesh_yaml_blame(v, k),
                         "'%s': range '%s' gives no values (the sweep would have no points)", what,
                         t);
     for (uint64_t x = a; x <= b; x = geo ? (x ? x * geo : 1) : x + step) {
@@ -508,11 +480,12 @@ static npu_status scn_gen_step(scn_ctx *c, struct fy_node *map, uint64_t *step, 
     if (!k)
         return NPU_OK;
     char t[32];
-    if (scn_text(v, t, sizeof t) && t[0] == 'x') {
+    if (mesh_yaml_text(v, t, sizeof t) && t[0] == 'x') {
         char *end = NULL;
         const unsigned long long f = strtoull(t + 1, &end, 10);
         if (t[1] < '0' || t[1] > '9' || *end || f < 2 || f > 1024)
-            return scn_fail(c, scn_at(v, k), "step: expected an integer >= 1 or xF (F >= 2)");
+            return scn_fail(c, mesh_yaml_blame(v, k),
+                            "step: expected an integer >= 1 or xF (F >= 2)");
         *geo = f;
         return NPU_OK;
     }
@@ -561,7 +534,7 @@ static npu_status scn_gen(scn_ctx *c, struct fy_node *gk, struct fy_node *g) {
 
 static npu_status scn_mesh(scn_ctx *c, struct fy_node *k, struct fy_node *item) {
     char text[SIM_SCN_PATH_MAX], path[SIM_SCN_PATH_MAX];
-    if (scn_text(item, text, sizeof text)) {
+    if (mesh_yaml_text(item, text, sizeof text)) {
         if (!text[0])
             return scn_fail(c, item, "meshes: empty mesh name");
         if (!scn_is_file_spec(text))
@@ -580,15 +553,15 @@ static npu_status scn_mesh(scn_ctx *c, struct fy_node *k, struct fy_node *item) 
     if (mk)
         return scn_gen(c, mk, mv);
     if ((mv = scn_get(item, "preset", &mk)) || mk) {
-        if (!scn_text(mv, text, sizeof text) || !text[0] || scn_is_file_spec(text))
-            return scn_fail(c, scn_at(mv, mk), "meshes: 'preset' must be a preset name");
-        return scn_mesh_add(c, scn_at(mv, mk), text, text);
+        if (!mesh_yaml_text(mv, text, sizeof text) || !text[0] || scn_is_file_spec(text))
+            return scn_fail(c, mesh_yaml_blame(mv, mk), "meshes: 'preset' must be a preset name");
+        return scn_mesh_add(c, mesh_yaml_blame(mv, mk), text, text);
     }
     mv = scn_get(item, "file", &mk);
-    if (!scn_text(mv, text, sizeof text) || !text[0])
-        return scn_fail(c, scn_at(mv, mk), "meshes: 'file' must be a path");
+    if (!mesh_yaml_text(mv, text, sizeof text) || !text[0])
+        return scn_fail(c, mesh_yaml_blame(mv, mk), "meshes: 'file' must be a path");
     scn_resolve(c, text, path, sizeof path);
-    return scn_mesh_add(c, scn_at(mv, mk), text, path);
+    return scn_mesh_add(c, mesh_yaml_blame(mv, mk), text, path);
 }
 
 /* ---- mapping, clock modes, batch, fidelity ---- */
@@ -602,7 +575,7 @@ static npu_status scn_hw_only(scn_ctx *c, struct fy_node *k, struct fy_node *ite
         return st;
     for (size_t i = 0; i < c->s->n_hw_only; i++)
         if (c->s->hw_only[i] == b)
-            return scn_fail(c, scn_at(item, k), "mapping.hw_only: %s listed twice",
+            return scn_fail(c, mesh_yaml_blame(item, k), "mapping.hw_only: %s listed twice",
                             b ? "true" : "false");
     c->s->hw_only[c->s->n_hw_only++] = b;
     return NPU_OK;
@@ -612,16 +585,17 @@ static npu_status scn_map_mode(scn_ctx *c, struct fy_node *k, struct fy_node *it
     static const char *const names[] = {"minimal", "allnps", "hwpr"};
     char t[32];
     cmp_map_mode m = CMP_MAP_ALLNPS;
-    if (!scn_text(item, t, sizeof t) || !cmp_map_mode_from_name(t, &m)) {
-        const char *hint = scn_text(item, t, sizeof t) ? sim_scn_suggest(t, names, 3) : NULL;
+    if (!mesh_yaml_text(item, t, sizeof t) || !cmp_map_mode_from_name(t, &m)) {
+        const char *hint = mesh_yaml_text(item, t, sizeof t) ? sim_scn_suggest(t, names, 3) : NULL;
         if (hint)
-            return scn_fail(c, scn_at(item, k), "unknown map mode '%s' (did you mean '%s'?)", t,
-                            hint);
-        return scn_fail(c, scn_at(item, k), "mapping.map_mode: expected minimal, allnps or hwpr");
+            return scn_fail(c, mesh_yaml_blame(item, k),
+                            "unknown map mode '%s' (did you mean '%s'?)", t, hint);
+        return scn_fail(c, mesh_yaml_blame(item, k),
+                        "mapping.map_mode: expected minimal, allnps or hwpr");
     }
     for (size_t i = 0; i < c->s->n_map_modes; i++)
         if (c->s->map_modes[i] == m)
-            return scn_fail(c, scn_at(item, k), "mapping.map_mode: %s listed twice", t);
+            return scn_fail(c, mesh_yaml_blame(item, k), "mapping.map_mode: %s listed twice", t);
     c->s->map_modes[c->s->n_map_modes++] = m;
     return NPU_OK;
 }
@@ -644,17 +618,17 @@ static npu_status scn_clock(scn_ctx *c, struct fy_node *k, struct fy_node *item)
     mesh_clock_mode m = MESH_CLOCK_PERFORMANCE;
     npu_err e;
     npu_err_clear(&e);
-    if (!scn_text(item, t, sizeof t) || mesh_clock_mode_parse(t, &m, &e) != NPU_OK) {
-        const char *hint = scn_text(item, t, sizeof t) ? sim_scn_suggest(t, names, 3) : NULL;
+    if (!mesh_yaml_text(item, t, sizeof t) || mesh_clock_mode_parse(t, &m, &e) != NPU_OK) {
+        const char *hint = mesh_yaml_text(item, t, sizeof t) ? sim_scn_suggest(t, names, 3) : NULL;
         if (hint)
-            return scn_fail(c, scn_at(item, k), "unknown clock mode '%s' (did you mean '%s'?)", t,
-                            hint);
-        return scn_fail(c, scn_at(item, k),
+            return scn_fail(c, mesh_yaml_blame(item, k),
+                            "unknown clock mode '%s' (did you mean '%s'?)", t, hint);
+        return scn_fail(c, mesh_yaml_blame(item, k),
                         "clock_modes: expected Performance, Economy or LowPower");
     }
     for (size_t i = 0; i < c->s->n_clocks; i++)
         if (c->s->clocks[i] == m)
-            return scn_fail(c, scn_at(item, k), "clock_modes: %s listed twice", t);
+            return scn_fail(c, mesh_yaml_blame(item, k), "clock_modes: %s listed twice", t);
     c->s->clocks[c->s->n_clocks++] = m;
     return NPU_OK;
 }
@@ -734,29 +708,31 @@ static npu_status scn_input_dataset(scn_ctx *c, struct fy_node *k, struct fy_nod
     struct fy_node *xk = NULL, *xv = scn_get(v, "x", &xk), *lk = NULL,
                    *lv = scn_get(v, "labels", &lk);
     char x[SIM_SCN_PATH_MAX], l[SIM_SCN_PATH_MAX];
-    if (!st && (!scn_text(xv, x, sizeof x) || !x[0]))
-        return scn_fail(c, scn_at(xv, k), "inputs.dataset: 'x' must be the path of an .npy");
-    if (!st && (!scn_text(lv, l, sizeof l) || !l[0]))
-        return scn_fail(c, scn_at(lv, k), "inputs.dataset: 'labels' must be the path of an .npy");
+    if (!st && (!mesh_yaml_text(xv, x, sizeof x) || !x[0]))
+        return scn_fail(c, mesh_yaml_blame(xv, k),
+                        "inputs.dataset: 'x' must be the path of an .npy");
+    if (!st && (!mesh_yaml_text(lv, l, sizeof l) || !l[0]))
+        return scn_fail(c, mesh_yaml_blame(lv, k),
+                        "inputs.dataset: 'labels' must be the path of an .npy");
     if (st)
         return st;
     snprintf(in->label, sizeof in->label, "dataset:%.*s", (int)sizeof in->label - 9, x);
     scn_resolve(c, x, in->path, sizeof in->path);
     scn_resolve(c, l, in->labels, sizeof in->labels);
     uint64_t n = 0;
-    if ((st = scn_samples(c, scn_at(xv, xk), x, in->path, &n)))
+    if ((st = scn_samples(c, mesh_yaml_blame(xv, xk), x, in->path, &n)))
         return st;
     cmp_array a;
     memset(&a, 0, sizeof a);
     npu_err e;
     npu_err_clear(&e);
     if (cmp_npy_read(in->labels, &a, &e) != NPU_OK)
-        return scn_fail(c, scn_at(lv, lk), "labels '%s' cannot be read: %s", l, e.msg);
+        return scn_fail(c, mesh_yaml_blame(lv, lk), "labels '%s' cannot be read: %s", l, e.msg);
     const bool integer = a.dtype != CMP_F32 && a.dtype != CMP_F64;
     const bool ok = integer && a.ndim == 1 && a.shape[0] == n;
     cmp_array_free(&a);
     if (!ok)
-        return scn_fail(c, scn_at(lv, lk),
+        return scn_fail(c, mesh_yaml_blame(lv, lk),
                         "labels '%s': expected a 1-D integer array of %llu labels (one per "
                         "sample of '%s')",
                         l, (unsigned long long)n, x);
@@ -781,13 +757,13 @@ static npu_status scn_input(scn_ctx *c, struct fy_node *k, struct fy_node *item)
         return scn_input_dataset(c, ik, iv, in);
     iv = scn_get(item, "npy", &ik);
     char text[SIM_SCN_PATH_MAX];
-    if (!scn_text(iv, text, sizeof text) || !text[0])
-        return scn_fail(c, scn_at(iv, ik), "inputs: 'npy' must be a path");
+    if (!mesh_yaml_text(iv, text, sizeof text) || !text[0])
+        return scn_fail(c, mesh_yaml_blame(iv, ik), "inputs: 'npy' must be a path");
     in->kind = SIM_SCN_INPUT_NPY;
     snprintf(in->label, sizeof in->label, "npy:%.*s", (int)sizeof in->label - 5, text);
     scn_resolve(c, text, in->path, sizeof in->path);
     uint64_t n = 0;
-    return scn_samples(c, scn_at(iv, ik), text, in->path, &n);
+    return scn_samples(c, mesh_yaml_blame(iv, ik), text, in->path, &n);
 }
 
 /* ---- top level ---- */
@@ -799,9 +775,9 @@ static const char *const SCN_TOP_KEYS[] = {"name",   "description", "models",
 static npu_status scn_name(scn_ctx *c, struct fy_node *root) {
     struct fy_node *k = NULL, *v = scn_get(root, "name", &k);
     if (k) {
-        if (!scn_text(v, c->s->name, sizeof c->s->name) || !c->s->name[0])
-            return scn_fail(c, scn_at(v, k), "name: expected a string of 1..%zu characters",
-                            sizeof c->s->name - 1);
+        if (!mesh_yaml_text(v, c->s->name, sizeof c->s->name) || !c->s->name[0])
+            return scn_fail(c, mesh_yaml_blame(v, k),
+                            "name: expected a string of 1..%zu characters", sizeof c->s->name - 1);
         return NPU_OK;
     }
     const char *base = strrchr(c->file, '/');
@@ -819,8 +795,8 @@ static npu_status scn_fidelity(scn_ctx *c, struct fy_node *root) {
     c->s->fidelity = SIM_FIDELITY_EXACT;
     if (!k)
         return NPU_OK;
-    if (!scn_text(v, t, sizeof t) || !sim_fidelity_from_name(t, &c->s->fidelity))
-        return scn_fail(c, scn_at(v, k), "fidelity: expected exact or estimate");
+    if (!mesh_yaml_text(v, t, sizeof t) || !sim_fidelity_from_name(t, &c->s->fidelity))
+        return scn_fail(c, mesh_yaml_blame(v, k), "fidelity: expected exact or estimate");
     return NPU_OK;
 }
 

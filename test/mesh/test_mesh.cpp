@@ -565,6 +565,23 @@ TEST(MeshYaml, BadInputs) {
 
 // Robustness: random byte mutations of a valid file either load to a valid mesh or fail with
 // NPU_ERR_INPUT and a message; never anything else (run under the sanitizer build too).
+// YAML directives are refused before libfyaml parses: libfyaml 0.8 loops forever on some
+// malformed ones (the second text, found by fuzz_mesh_yaml; it must return, with a message).
+TEST(MeshYaml, DirectivesRefused) {
+    Mesh a;
+    EXPECT_EQ(a.parse("%YAML 1.2\n---\nversion: 1\n", "d.yaml"), NPU_ERR_INPUT);
+    EXPECT_STREQ(a.err.msg,
+                 "d.yaml:1: YAML directives ('%' at the start of a line) are not supported");
+    Mesh b;
+    const std::string hang = "# m \n%0C0ax_cycles: 100000000000\n  # ge_,: 0.7}";
+    EXPECT_EQ(b.parse(hang, "h.yaml"), NPU_ERR_INPUT);
+    EXPECT_NE(std::string(b.err.msg).find("h.yaml:2: YAML directives"), std::string::npos)
+        << b.err.msg;
+    Mesh c; // a '%' that does not start a line is ordinary text (here: a bad value)
+    EXPECT_EQ(c.parse("version: 1%\n"), NPU_ERR_INPUT);
+    EXPECT_EQ(std::string(c.err.msg).find("directive"), std::string::npos) << c.err.msg;
+}
+
 TEST(MeshYaml, RandomMutationsNeverCrash) {
     std::mt19937 rng(777);
     const std::string base = kBase;
