@@ -52,6 +52,9 @@ int cmd_rtl_check(int argc, char **argv);
 
 /* Prints "akisim: <err message>" and returns its exit status (1 or 2). */
 int cli_fail(const npu_err *err);
+/* mkdir -p: creates dir and its missing parents; NPU_ERR_INPUT naming the path that cannot
+ * be created or is not a directory (or an empty / over-long dir). */
+npu_status cli_make_dirs(const char *dir, npu_err *err);
 /* Prints "akisim: <cmd>: <message>" and returns CLI_BAD_INPUT (usage errors). */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reports the getopt_long failure c ('?' unknown option / ':' missing argument) for the

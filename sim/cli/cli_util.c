@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_fail(const npu_err *err) {
     fprintf(stderr, "akisim: %s\n", err->msg[0] ? err->msg : "unknown error");
@@ -174,4 +175,27 @@ void cli_json_string(FILE *f, const char *s) {
 
 void cli_json_shape(FILE *f, akisim_shape s) {
     fprintf(f, "[%u, %u, %u]", s.x, s.y, s.c);
+}
+
+npu_status cli_make_dirs(const char *dir, npu_err *err) {
+    char path[4096];
+    if (strlen(dir) >= sizeof path || dir[0] == '\0')
+        return npu_err_set(err, NPU_ERR_INPUT, "'%s': bad output directory", dir);
+    strcpy(path, dir);
+    for (char *p = path + 1;; p++) {
+        const bool end = *p == '\0';
+        if (*p != '/' && !end)
+            continue;
+        *p = '\0';
+        struct stat sb;
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return npu_err_set(err, NPU_ERR_INPUT, "%s: cannot create directory: %s", path,
+                               strerror(errno));
+        if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return npu_err_set(err, NPU_ERR_INPUT, "%s: not a directory", path);
+        if (end)
+            break;
+        *p = '/';
+    }
+    return NPU_OK;
 }

@@ -189,30 +189,6 @@ static npu_status ds_idx_read(const char *path, uint32_t ndim, const uint32_t *t
     return st;
 }
 
-/* mkdir -p: creates dir and its missing parents. */
-static npu_status ds_make_dirs(const char *dir, npu_err *err) {
-    char path[DS_PATH_MAX];
-    if (strlen(dir) >= sizeof path || dir[0] == '\0')
-        return npu_err_set(err, NPU_ERR_INPUT, "'%s': bad output directory", dir);
-    strcpy(path, dir);
-    for (char *p = path + 1;; p++) {
-        const bool end = *p == '\0';
-        if (*p != '/' && !end)
-            continue;
-        *p = '\0';
-        struct stat sb;
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return npu_err_set(err, NPU_ERR_INPUT, "%s: cannot create directory: %s", path,
-                               strerror(errno));
-        if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return npu_err_set(err, NPU_ERR_INPUT, "%s: not a directory", path);
-        if (end)
-            break;
-        *p = '/';
-    }
-    return NPU_OK;
-}
-
 /* Joins dir and name into dst; false when too long. */
 static bool ds_join(char *dst, size_t cap, const char *dir, const char *name) {
     const int n = snprintf(dst, cap, "%s/%s", dir, name);
@@ -273,7 +249,7 @@ static npu_status ds_convert(const ds_opts *o, size_t *n_out, npu_err *err) {
     free(img.data);
     free(lab.data);
     if (st == NPU_OK)
-        st = ds_make_dirs(o->out, err);
+        st = cli_make_dirs(o->out, err);
     if (st == NPU_OK)
         st = cmp_npy_write(xo, &x, err);
     if (st == NPU_OK)

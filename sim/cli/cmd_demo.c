@@ -31,30 +31,6 @@ static const char DEMO_HELP[] =
     "  -q, --quiet       do not list the files written\n"
     "  -h, --help        show this help\n";
 
-/* mkdir -p: creates dir and its missing parents. */
-static npu_status make_dirs(const char *dir, npu_err *err) {
-    char path[DEMO_PATH_MAX];
-    if (strlen(dir) >= sizeof path)
-        return npu_err_set(err, NPU_ERR_INPUT, "%s: path too long", dir);
-    strcpy(path, dir);
-    for (char *p = path + 1;; p++) {
-        const bool end = *p == '\0';
-        if (*p != '/' && !end)
-            continue;
-        *p = '\0';
-        struct stat sb;
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return npu_err_set(err, NPU_ERR_INPUT, "%s: cannot create directory: %s", path,
-                               strerror(errno));
-        if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return npu_err_set(err, NPU_ERR_INPUT, "%s: not a directory", path);
-        if (end)
-            break;
-        *p = '/';
-    }
-    return NPU_OK;
-}
-
 /* Writes model, inputs and labels into dir. */
 static npu_status write_demo(const char *dir, akisim_model *m, const uint8_t *inputs,
                              const int32_t *labels, npu_err *err) {
@@ -62,7 +38,7 @@ static npu_status write_demo(const char *dir, akisim_model *m, const uint8_t *in
     const uint64_t ishape[4] = {DEMO_SAMPLES, AKISIM_DEMO_X, AKISIM_DEMO_Y, AKISIM_DEMO_C};
     const uint64_t lshape[1] = {DEMO_SAMPLES};
     cmp_array in = {0}, lab = {0};
-    npu_status st = make_dirs(dir, err);
+    npu_status st = cli_make_dirs(dir, err);
     if (st == NPU_OK)
         st = cmp_array_alloc(&in, CMP_U8, 4, ishape, err);
     if (st == NPU_OK)
